@@ -1,0 +1,71 @@
+# SPBE Platform — `make help` lists every target.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+HOST ?= 127.0.0.1
+PYTEST_ARGS ?=
+export SPBE_PORT := $(PORT)
+
+.PHONY: help
+help: ## List every target with what it does
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | sort | \
+		awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
+
+$(BIN)/.installed: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+.PHONY: install
+install: $(BIN)/.installed assets ## Create .venv and install the platform, its tools and its web assets
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+.PHONY: assets
+assets: node_modules/.installed ## Build the rebranded govuk-frontend CSS/JS and fonts into the package
+	npm run --silent build
+
+.PHONY: migrate
+migrate: $(BIN)/.installed ## Migrate the database to the latest schema
+	$(BIN)/spbe db upgrade
+
+.PHONY: demo
+demo: migrate ## Load region codes, agencies and demo data (safe to repeat)
+	$(BIN)/spbe demo seed
+
+.PHONY: run
+run: install demo ## Start the whole platform on SQLite with demo data at http://127.0.0.1:$(PORT)
+	$(BIN)/spbe serve --host $(HOST) --port $(PORT)
+
+.PHONY: lint
+lint: $(BIN)/.installed ## Ruff lint and format check, and the import-direction contract
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+.PHONY: format
+format: $(BIN)/.installed ## Format and auto-fix with ruff
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+.PHONY: types
+types: $(BIN)/.installed ## mypy --strict on src/
+	$(BIN)/mypy
+
+.PHONY: test
+test: install lint types ## Lint, type-check and run every test (SPBE_DATABASE_URL picks PostgreSQL)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+.PHONY: test-pg
+test-pg: install ## Run the tests against a throwaway local PostgreSQL (Debian's postgresql)
+	scripts/with-postgres.sh $(BIN)/pytest $(PYTEST_ARGS)
+
+.PHONY: clean
+clean: ## Remove the virtualenv, built assets, caches and the local data folder
+	rm -rf $(VENV) node_modules src/spbe/core/static/vendor var .pytest_cache .mypy_cache .ruff_cache

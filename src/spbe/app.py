@@ -1,0 +1,63 @@
+"""The application factory: one FastAPI app mounting every module (or only one, for a split deployment)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from spbe import __version__
+from spbe.core import health
+from spbe.core.config import Settings, get_settings
+from spbe.core.db import create_db_engine, make_session_factory
+from spbe.core.logging import RequestLogMiddleware
+from spbe.core.problems import install_error_handlers
+from spbe.evaluation import routes as evaluation_routes
+from spbe.identity import routes as identity_routes
+from spbe.interop import routes as interop_routes
+from spbe.portal import routes as portal_routes
+from spbe.registry import routes as registry_routes
+
+MODULE_ROUTERS: dict[str, APIRouter] = {
+    "registry": registry_routes.router,
+    "identity": identity_routes.router,
+    "interop": interop_routes.router,
+    "evaluation": evaluation_routes.router,
+    "portal": portal_routes.router,
+}
+MODULES = tuple(MODULE_ROUTERS)
+
+
+def create_app(settings: Settings | None = None, *, only: str | None = None) -> FastAPI:
+    """Build the platform. ``only`` mounts the core and one module, for ``spbe serve --only``."""
+    settings = settings or get_settings()
+    if settings.database_url is None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = create_db_engine(settings.resolved_database_url, echo=settings.sql_echo)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="SPBE Platform",
+        version=__version__,
+        summary="Registry, SPLP interoperability, IKD identity, MPP Digital and SPBE evaluation",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = make_session_factory(engine)
+    install_error_handlers(app)
+    app.add_middleware(RequestLogMiddleware)
+    _mount_routers(app, only)
+    return app
+
+
+def _mount_routers(app: FastAPI, only: str | None) -> None:
+    app.include_router(health.router)
+    for name, router in MODULE_ROUTERS.items():
+        if only is None or only == name:
+            app.include_router(router)

@@ -1,0 +1,41 @@
+"""``spbe serve``: run the platform (or one module of it) with uvicorn."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from spbe.app import MODULES, create_app
+from spbe.cli.runtime import console, friendly_errors, runtime
+from spbe.core.errors import ConfigurationError
+from spbe.core.logging import configure_logging
+
+
+@friendly_errors
+def serve(
+    only: Annotated[str | None, typer.Option(help=f"Serve only one module: {', '.join(MODULES)}.")] = None,
+    host: Annotated[str | None, typer.Option(help="Address to listen on (default SPBE_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port (default SPBE_PORT).")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+) -> None:
+    """Serve the platform over HTTP."""
+    if only is not None and only not in MODULES:
+        raise ConfigurationError(f"--only must be one of {', '.join(MODULES)}; got {only!r}")
+    settings = runtime.settings
+    configure_logging(settings.log_level, settings.log_format)
+    bind_host, bind_port = host or settings.host, port or settings.port
+    console.print(f"SPBE Platform on [bold]http://{bind_host}:{bind_port}[/bold] ({only or 'all modules'})")
+    if workers > 1:
+        uvicorn.run(
+            "spbe.cli.serve:factory_for_workers", factory=True, host=bind_host, port=bind_port,
+            workers=workers, log_config=None, proxy_headers=True,
+        )
+        return
+    uvicorn.run(create_app(settings, only=only), host=bind_host, port=bind_port, log_config=None)
+
+
+def factory_for_workers():  # type: ignore[no-untyped-def]
+    """Each worker process builds its own app (and engine)."""
+    return create_app()

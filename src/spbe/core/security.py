@@ -1,0 +1,68 @@
+"""Who may call a route. Every route declares a rule; a test fails when one does not.
+
+A route is either on ``PUBLIC`` (declared with the ``public`` dependency, e.g. health checks, region
+codes) or requires a ``Principal`` through ``Authenticated``/``require_roles``. Bearer tokens are
+JWTs checked here in ``core`` against the platform's published keys, so any module can authenticate
+callers without importing ``identity`` (which issues them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from spbe.core.errors import Unauthorized
+
+AUTH_RULE_ATTRIBUTE = "__spbe_auth_rule__"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated caller: a resident, an agency's staff member or a machine client."""
+
+    subject: str
+    kind: str  # "resident" | "staff" | "machine" | "system"
+    agency_code: str | None = None
+    roles: frozenset[str] = field(default_factory=frozenset)
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+
+TokenVerifier = Callable[[str], Principal]
+"""Turns a bearer token into a ``Principal`` or raises ``Unauthorized``; set on ``app.state``."""
+
+SYSTEM = Principal(subject="system", kind="system", roles=frozenset({"system"}))
+
+
+def _mark(rule: str):  # type: ignore[no-untyped-def]
+    def decorate(function):  # type: ignore[no-untyped-def]
+        setattr(function, AUTH_RULE_ATTRIBUTE, rule)
+        return function
+
+    return decorate
+
+
+@_mark("public")
+def _public() -> None:
+    """Marks a route as deliberately open to anyone."""
+
+
+@_mark("authenticated")
+def _authenticated(request: Request) -> Principal:
+    """The caller named by a valid ``Authorization: Bearer`` token, or 401."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("This endpoint needs a bearer token (Authorization: Bearer …).")
+    verifier: TokenVerifier | None = getattr(request.app.state, "token_verifier", None)
+    if verifier is None:
+        raise Unauthorized("No token issuer is configured on this node.")
+    return verifier(token.strip())
+
+
+public = Depends(_public)
+Authenticated = Annotated[Principal, Depends(_authenticated)]

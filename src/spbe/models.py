@@ -1,0 +1,8 @@
+"""Imports every module's ORM models so ``Base.metadata`` is complete (Alembic, tests)."""
+
+from __future__ import annotations
+
+
+def load_all_models() -> None:
+    import spbe.core.models  # noqa: F401
+    import spbe.registry.models  # noqa: F401

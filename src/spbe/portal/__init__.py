@@ -1,0 +1,1 @@
+"""Portal (MPP Digital): residents find, apply for and track public services. See docs/modules/portal.md."""

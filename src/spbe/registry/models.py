@@ -1,0 +1,3 @@
+"""ORM models of the registry."""
+
+from __future__ import annotations
