@@ -1,0 +1,1 @@
+"""The append-only, hash-chained and signed audit log every module writes to."""

@@ -1,0 +1,1 @@
+"""The platform's signing keys: generated on first use, rotated, published as JWKS."""

@@ -1,0 +1,1 @@
+"""Kemendagri region codes (kode wilayah): provinces, regencies/cities, districts, villages."""
