@@ -4,5 +4,5 @@ from __future__ import annotations
 
 
 def load_all_models() -> None:
-    import spbe.core.models  # noqa: F401
+    import spbe.core.models
     import spbe.registry.models  # noqa: F401

@@ -25,7 +25,9 @@ def test_bad_value_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
         load_settings()
 
 
-def test_production_requires_a_secret_and_a_database(tmp_path: Path) -> None:
+def test_production_requires_a_secret_and_a_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SPBE_DATABASE_URL", raising=False)
+    monkeypatch.delenv("SPBE_SECRET_KEY", raising=False)
     with pytest.raises(ConfigurationError, match="SPBE_SECRET_KEY"):
         load_settings(env="production", data_dir=tmp_path, database_url="postgresql+psycopg://x@y/z")
     with pytest.raises(ConfigurationError, match="SPBE_DATABASE_URL"):

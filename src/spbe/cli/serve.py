@@ -29,8 +29,13 @@ def serve(
     console.print(f"SPBE Platform on [bold]http://{bind_host}:{bind_port}[/bold] ({only or 'all modules'})")
     if workers > 1:
         uvicorn.run(
-            "spbe.cli.serve:factory_for_workers", factory=True, host=bind_host, port=bind_port,
-            workers=workers, log_config=None, proxy_headers=True,
+            "spbe.cli.serve:factory_for_workers",
+            factory=True,
+            host=bind_host,
+            port=bind_port,
+            workers=workers,
+            log_config=None,
+            proxy_headers=True,
         )
         return
     uvicorn.run(create_app(settings, only=only), host=bind_host, port=bind_port, log_config=None)

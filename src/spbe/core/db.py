@@ -59,7 +59,7 @@ class Base(DeclarativeBase):
     """Base of every ORM model; constraint names follow ``NAMING_CONVENTION`` (Alembic batch needs it)."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {dt.datetime: UtcDateTime}
+    type_annotation_map = {dt.datetime: UtcDateTime}  # noqa: RUF012 (SQLAlchemy reads it as a class attribute)
 
 
 def create_db_engine(url: str, *, echo: bool = False) -> Engine:

@@ -7,6 +7,7 @@ logged server-side under the request id, which the client sees so support can fi
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -40,7 +41,7 @@ def problem_response(
     *,
     slug: str,
     errors: list[FieldError] | None = None,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> Response:
     """Render one error for the caller: JSON problem or HTML page."""
     request_id = getattr(request.state, "request_id", None)
@@ -60,7 +61,7 @@ def problem_response(
         body["request_id"] = request_id
     if errors:
         body["errors"] = [error.as_dict() for error in errors]
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=dict(headers or {}))
 
 
 async def _spbe_error(request: Request, exc: Exception) -> Response:
@@ -68,7 +69,12 @@ async def _spbe_error(request: Request, exc: Exception) -> Response:
     if exc.status_code >= 500:
         logger.error("platform error: %s", exc.detail)
     return problem_response(
-        request, exc.status_code, exc.title, exc.detail, slug=exc.type_slug, errors=exc.errors,
+        request,
+        exc.status_code,
+        exc.title,
+        exc.detail,
+        slug=exc.type_slug,
+        errors=exc.errors,
         headers=exc.headers(),
     )
 

@@ -1,1 +1,3 @@
-"""Interop (SPLP): the X-Road-compatible gateway, access rights and the message log. See docs/modules/interop.md."""
+"""Interop (SPLP): the X-Road-compatible gateway, access rights and the message log.
+
+See docs/modules/interop.md."""

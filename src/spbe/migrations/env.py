@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import engine_from_config, pool
 
+from spbe.core.config import get_settings
 from spbe.core.db import Base, create_db_engine
 from spbe.models import load_all_models
 
@@ -13,9 +13,14 @@ target_metadata = Base.metadata
 config = context.config
 
 
+def _database_url() -> str:
+    """The URL `spbe db upgrade` passed in, or the platform's settings when alembic runs by hand."""
+    return config.get_main_option("sqlalchemy.url") or get_settings().resolved_database_url
+
+
 def run_migrations_offline() -> None:
     context.configure(
-        url=config.get_main_option("sqlalchemy.url"),
+        url=_database_url(),
         target_metadata=target_metadata,
         render_as_batch=True,
         literal_binds=True,
@@ -25,12 +30,7 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
-    url = config.get_main_option("sqlalchemy.url") or ""
-    connectable = (
-        create_db_engine(url)
-        if url
-        else engine_from_config(config.get_section(config.config_ini_section) or {}, poolclass=pool.NullPool)
-    )
+    connectable = create_db_engine(_database_url())
     with connectable.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
         with context.begin_transaction():

@@ -1,1 +1,3 @@
-"""Registry (Arsitektur SPBE): agencies, applications, services, data, infrastructure. See docs/modules/registry.md."""
+"""Registry (Arsitektur SPBE): agencies, applications, services, data, infrastructure.
+
+See docs/modules/registry.md."""

@@ -41,8 +41,6 @@ class Agency(Base):
     short_name: Mapped[str | None] = mapped_column(String(60), default=None)
     kind: Mapped[str] = mapped_column(String(20), index=True)
     region_code: Mapped[str | None] = mapped_column(String(5), index=True, default=None)
-    province_code: Mapped[str | None] = mapped_column(
-        ForeignKey("wilayah_province.code"), index=True, default=None
-    )
+    province_code: Mapped[str | None] = mapped_column(ForeignKey("wilayah_province.code"), index=True, default=None)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
