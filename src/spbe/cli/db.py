@@ -12,7 +12,7 @@ app = typer.Typer(help="Database migrations (Alembic).", no_args_is_help=True)
 
 @app.command()
 @friendly_errors
-def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
+def upgrade(revision: str = typer.Argument("heads", help="Target revision.")) -> None:
     """Migrate the database to the latest schema (safe to repeat)."""
     migrate.upgrade(runtime.settings.resolved_database_url, revision)
     console.print(f"Database at {', '.join(sorted(migrate.current_revisions(runtime.engine)))}")
