@@ -7,6 +7,7 @@ Runs the platform with uvicorn on a free loopback port and drives Debian's Chrom
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -62,7 +63,10 @@ def base_url(settings: Settings, engine: Engine) -> Iterator[str]:
     thread.join(timeout=10)
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed (apt-get install chromium)")
+# On a developer machine without Chromium the test is skipped; in CI (CI=true) a missing browser fails it.
+@pytest.mark.skipif(
+    not CHROMIUM.exists() and not os.environ.get("CI"), reason="Chromium is not installed (apt-get install chromium)"
+)
 def test_home_page_in_chromium(base_url: str) -> None:
     problems: list[str] = []
     with sync_playwright() as playwright:
