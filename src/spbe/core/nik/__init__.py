@@ -1,0 +1,1 @@
+"""NIK (Nomor Induk Kependudukan): parsing and validation of Indonesian resident numbers."""
