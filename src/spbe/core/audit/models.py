@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Integer, String
+from sqlalchemy import JSON, BigInteger, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from spbe.core.db import Base, utcnow
@@ -15,6 +15,7 @@ class AuditRecord(Base):
     """One change or security decision: who did what to which object, with what outcome."""
 
     __tablename__ = "audit_record"
+    __table_args__ = (Index("ix_audit_record_object", "object_type", "object_id"),)  # history()
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, unique=True)

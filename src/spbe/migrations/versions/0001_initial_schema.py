@@ -50,6 +50,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("audit_record", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_audit_record_action"), ["action"], unique=False)
+        batch_op.create_index("ix_audit_record_object", ["object_type", "object_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_audit_record_occurred_at"), ["occurred_at"], unique=False)
 
     op.create_table(
@@ -179,6 +180,7 @@ def downgrade() -> None:
     op.drop_table("signing_key")
     with op.batch_alter_table("audit_record", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_record_occurred_at"))
+        batch_op.drop_index("ix_audit_record_object")
         batch_op.drop_index(batch_op.f("ix_audit_record_action"))
 
     op.drop_table("audit_record")
