@@ -22,8 +22,15 @@ from sqlalchemy.orm import Session
 from spbe.app import create_app
 from spbe.core import migrate
 from spbe.core.config import Settings, load_settings
-from spbe.core.db import create_db_engine, make_session_factory, session_scope
-from spbe.core.deps import get_db_session
+from spbe.core.db import (
+    create_db_engine,
+    make_session_factory,
+    run_surviving_writes,
+    session_scope,
+    take_surviving_writes,
+)
+from spbe.core.deps import get_db_session, get_read_session
+from spbe.core.keys import service as keys_service
 from spbe.seeding import SEED_STEPS
 
 BASE_URL_ENV = "SPBE_DATABASE_URL"
@@ -55,7 +62,9 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     data_dir: Path = tmp_path_factory.mktemp("var")
-    return load_settings(env="test", data_dir=data_dir, database_url=database_url, log_format="console")
+    settings = load_settings(env="test", data_dir=data_dir, database_url=database_url, log_format="console")
+    keys_service.use_secret(settings.resolved_secret_key)  # keys sealed with the test secret, not ./var's
+    return settings
 
 
 @pytest.fixture(scope="session")
@@ -92,14 +101,20 @@ def app(settings: Settings, engine: Engine, db_session: Session) -> FastAPI:
     application = create_app(settings)
 
     def test_session() -> Iterator[Session]:
+        """Like ``session_scope``: commit (a savepoint here), or roll back and keep surviving writes."""
         try:
             yield db_session
+            run_surviving_writes(take_surviving_writes(db_session), db_session)
             db_session.commit()
         except BaseException:
+            survivors = take_surviving_writes(db_session)
             db_session.rollback()
+            run_surviving_writes(survivors, db_session)
+            db_session.commit()
             raise
 
     application.dependency_overrides[get_db_session] = test_session
+    application.dependency_overrides[get_read_session] = test_session
     application.state.engine = engine
     return application
 

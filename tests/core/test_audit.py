@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from spbe.core.audit import chain
@@ -18,7 +18,7 @@ from spbe.core.audit.repository import GENESIS_HASH
 from spbe.core.audit.schemas import ProblemKind
 from spbe.core.config import Settings
 from spbe.core.db import create_db_engine, make_session_factory, session_scope
-from spbe.core.errors import BadRequest
+from spbe.core.errors import BadRequest, Forbidden
 from spbe.core.keys import service as keys
 from tests.core.fresh_database import fresh_database
 
@@ -255,3 +255,31 @@ def test_concurrent_appends_form_one_unbroken_chain(fresh_factory: sessionmaker[
         report = audit.verify(session)
         assert report.ok, report.problem
         assert report.records_checked == report.head_seq == threads * per_thread
+
+
+class TestDenialsSurviveRollback:
+    """A refused request rolls back its own work, but the record of the refusal stays."""
+
+    def test_denial_is_written_after_the_rollback(self, tmp_path: Path) -> None:
+        with fresh_database(tmp_path) as url:
+            engine = create_db_engine(url)
+            factory = make_session_factory(engine)
+            with pytest.raises(Forbidden):
+                _refused_update(factory)
+            with session_scope(factory, write=False) as session:
+                rows = session.scalars(select(AuditRecord)).all()
+                assert [(r.object_id, r.outcome, r.data) for r in rows] == [
+                    ("A-2", "denied", {"reason": "other agency"})
+                ]
+                assert audit.verify(session).ok
+            engine.dispose()
+
+
+def _refused_update(factory: sessionmaker[Session]) -> None:
+    """A request that writes, records a denial, then fails: only the denial may remain."""
+    with session_scope(factory) as session:
+        audit.append(session, actor="staff-1", action="registry.application.update", object_id="A-1")
+        audit.record_denial(
+            session, actor="staff-1", action="registry.application.update", object_id="A-2", reason="other agency"
+        )
+        raise Forbidden("not your agency")

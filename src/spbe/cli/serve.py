@@ -36,9 +36,10 @@ def serve(
             workers=workers,
             log_config=None,
             proxy_headers=True,
+            server_header=False,
         )
         return
-    uvicorn.run(create_app(settings, only=only), host=bind_host, port=bind_port, log_config=None)
+    uvicorn.run(create_app(settings, only=only), host=bind_host, port=bind_port, log_config=None, server_header=False)
 
 
 def factory_for_workers():  # type: ignore[no-untyped-def]

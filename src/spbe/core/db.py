@@ -12,7 +12,8 @@ deferred read transaction tries to upgrade to a write.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -30,6 +31,11 @@ NAMING_CONVENTION = {
 }
 
 WRITE_OPTION = "spbe_write"
+_SURVIVORS_KEY = "spbe_survivors"
+
+logger = logging.getLogger("spbe.db")
+
+SurvivingWrite = Callable[[Session], None]
 
 
 class UtcDateTime(TypeDecorator[dt.datetime]):
@@ -92,6 +98,26 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
 
 
+def keep_even_on_rollback(session: Session, write: SurvivingWrite) -> None:
+    """Schedule a write that must happen whether this unit of work commits or rolls back.
+
+    The audit log uses it for refusals: a denied request rolls back everything it did, yet the record
+    of the denial must stay. On commit the write joins the transaction; on rollback it runs afterwards
+    in a fresh one.
+    """
+    session.info.setdefault(_SURVIVORS_KEY, []).append(write)
+
+
+def take_surviving_writes(session: Session) -> list[SurvivingWrite]:
+    writes: list[SurvivingWrite] = session.info.pop(_SURVIVORS_KEY, [])
+    return writes
+
+
+def run_surviving_writes(writes: list[SurvivingWrite], session: Session) -> None:
+    for write in writes:
+        write(session)
+
+
 @contextmanager
 def session_scope(factory: sessionmaker[Session], *, write: bool = True) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any exception."""
@@ -100,12 +126,25 @@ def session_scope(factory: sessionmaker[Session], *, write: bool = True) -> Iter
         if write:
             session.connection(execution_options={WRITE_OPTION: True})
         yield session
+        run_surviving_writes(take_surviving_writes(session), session)
         session.commit()
     except BaseException:
+        survivors = take_surviving_writes(session)
         session.rollback()
+        _write_after_rollback(factory, survivors)
         raise
     finally:
         session.close()
+
+
+def _write_after_rollback(factory: sessionmaker[Session], writes: list[SurvivingWrite]) -> None:
+    if not writes:
+        return
+    try:
+        with session_scope(factory) as fresh:
+            run_surviving_writes(writes, fresh)
+    except Exception:  # the original error matters more; this one is logged, not raised over it
+        logger.exception("could not write records that must survive a rollback")
 
 
 def is_sqlite(session_or_engine: Session | Engine) -> bool:

@@ -21,10 +21,17 @@ def get_db_session(request: Request) -> Iterator[Session]:
         yield session
 
 
+def get_read_session(request: Request) -> Iterator[Session]:
+    """A read-only unit of work for POST endpoints that only compute (e.g. NIK validation)."""
+    with session_scope(request.app.state.session_factory, write=False) as session:
+        yield session
+
+
 def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
 DbSession = Annotated[Session, Depends(get_db_session, scope="function")]
+DbReadSession = Annotated[Session, Depends(get_read_session, scope="function")]
 AppSettings = Annotated[Settings, Depends(_settings)]

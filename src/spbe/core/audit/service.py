@@ -23,13 +23,13 @@ from spbe.core.audit import chain, repository
 from spbe.core.audit.chain import Masked
 from spbe.core.audit.models import AuditHead, AuditRecord
 from spbe.core.audit.schemas import AuditRecordOut, ChainProblem, ProblemKind, VerificationReport
-from spbe.core.db import utcnow
+from spbe.core.db import keep_even_on_rollback, utcnow
 from spbe.core.errors import BadRequest
 from spbe.core.keys import service as keys
 from spbe.core.keys.crypto import b64url
 from spbe.core.keys.schemas import Purpose
 
-__all__ = ["Masked", "append", "expected_length", "history", "list_records", "verify"]
+__all__ = ["Masked", "append", "expected_length", "history", "list_records", "record_denial", "verify"]
 
 VERIFY_BATCH_SIZE = 5000
 MAX_PAGE = 1000
@@ -63,6 +63,37 @@ def append(
     _advance_head(head, record, signer)
     session.flush()
     return record
+
+
+def record_denial(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    reason: str,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    request_id: str | None = None,
+) -> None:
+    """Record a refused action (outcome ``denied``) so that it survives the refused request's rollback.
+
+    A denial normally ends in an error that rolls the unit of work back; the record is therefore written
+    after the rollback, in a fresh transaction (see ``spbe.core.db.keep_even_on_rollback``).
+    """
+
+    def write(target: Session) -> None:
+        append(
+            target,
+            actor=actor,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            outcome="denied",
+            data={"reason": reason},
+            request_id=request_id,
+        )
+
+    keep_even_on_rollback(session, write)
 
 
 def _signed_record(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from spbe.core.deps import DbSession
+from spbe.core.deps import DbReadSession
 from spbe.core.nik import service
 from spbe.core.nik.schemas import NikResultOut, NikValidateRequest, NikValidateResponse
 from spbe.core.security import public
@@ -13,7 +13,7 @@ router = APIRouter(prefix="/api/v1/nik", tags=["nik"])
 
 
 @router.post("/validate", dependencies=[public], summary="Validate one NIK or up to 1,000")
-def validate(body: NikValidateRequest, session: DbSession) -> NikValidateResponse:
+def validate(body: NikValidateRequest, session: DbReadSession) -> NikValidateResponse:
     """Each result gives the region, birth date, sex and serial the NIK encodes, and every reason it is
     invalid (``errors``) or doubtful (``warnings``)."""
     results = [NikResultOut.of(result) for result in service.check_niks(session, body.all_niks)]

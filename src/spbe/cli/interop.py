@@ -1,0 +1,263 @@
+"""``spbe interop``: register members, subsystems and services, grant access, issue (temporary) API keys,
+run a gateway node and work with the message log."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.table import Table
+
+from spbe.cli.runtime import console, error_console, friendly_errors, runtime
+from spbe.core.errors import ValidationFailed
+from spbe.interop import service as interop
+from spbe.interop.config_document import build_snapshot, read_document
+from spbe.interop.identifiers import ClientId, InvalidIdentifier, ServiceId, parse_client, parse_r1_path
+from spbe.interop.msglog import archive
+from spbe.interop.msglog.signing import trusted_keys
+from spbe.interop.msglog.verify import verify_log
+from spbe.interop.node import key_dir
+from spbe.interop.settings import get_gateway_settings
+
+app = typer.Typer(help="SPLP gateway: members, services, access rights, message log.", no_args_is_help=True)
+log_app = typer.Typer(help="The signed message log (log pesan).", no_args_is_help=True)
+key_app = typer.Typer(help="TEMPORARY per-subsystem API keys (until mTLS/OAuth).", no_args_is_help=True)
+app.add_typer(log_app, name="log")
+app.add_typer(key_app, name="key")
+ACTOR = "cli"
+
+
+def _client(text: str) -> ClientId:
+    try:
+        return parse_client(text)
+    except InvalidIdentifier as exc:
+        raise ValidationFailed(f"bad identifier {text!r}: {exc}") from None
+
+
+def _service(text: str) -> ServiceId:
+    try:
+        return parse_r1_path("/r1/" + text.strip("/")).service
+    except InvalidIdentifier as exc:
+        raise ValidationFailed(f"bad service identifier {text!r} (INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE)") from exc
+
+
+def _endpoint(text: str | None) -> tuple[str, str] | None:
+    if text is None:
+        return None
+    method, _, path = text.partition(" ")
+    if not path:
+        raise ValidationFailed("endpoint is 'METHOD /path' (e.g. 'GET /penduduk/*')")
+    return method.upper(), path
+
+
+@app.command("member-add")
+@friendly_errors
+def member_add(
+    member: Annotated[str, typer.Argument(help="INSTANCE/CLASS/CODE, e.g. ID/PEMDA/KOTA-32.73")],
+    name: Annotated[str, typer.Option(help="Agency name.")],
+    province: Annotated[str | None, typer.Option(help="Province code (two digits) for group rights.")] = None,
+) -> None:
+    """Register an agency as a member."""
+    with runtime.unit_of_work() as session:
+        row = interop.register_member(
+            session, _client(member), name, agency_code=_client(member).member_code, province_code=province
+        )
+        console.print(f"Member {member} (id {row.id})")
+
+
+@app.command("subsystem-add")
+@friendly_errors
+def subsystem_add(
+    subsystem: Annotated[str, typer.Argument(help="INSTANCE/CLASS/CODE/SUBSYSTEM")],
+    name: Annotated[str, typer.Option(help="Name of the information system.")],
+) -> None:
+    """Register one of a member's information systems."""
+    with runtime.unit_of_work() as session:
+        interop.register_subsystem(session, _client(subsystem), name)
+        console.print(f"Subsystem {subsystem}")
+
+
+@app.command("service-add")
+@friendly_errors
+def service_add(
+    service: Annotated[str, typer.Argument(help="INSTANCE/CLASS/CODE/SUBSYSTEM/SERVICE")],
+    url: Annotated[str, typer.Option(help="The back end's base URL (the only URL the gateway will call).")],
+    title: Annotated[str, typer.Option(help="Human title.")] = "",
+    openapi: Annotated[Path | None, typer.Option(help="OpenAPI 3 JSON file; its paths become endpoints.")] = None,
+    timeout_ms: Annotated[int, typer.Option(min=100, help="Back-end timeout.")] = 30_000,
+) -> None:
+    """Register or update a REST service."""
+    document = openapi.read_text(encoding="utf-8") if openapi else None
+    with runtime.unit_of_work() as session:
+        interop.register_service(
+            session, _service(service), interop.ServiceSpec(title, url, timeout_ms, document), actor=ACTOR
+        )
+        console.print(f"Service {service} → {url}")
+
+
+def _subject(to: str | None, group: str | None) -> interop.Subject:
+    if (to is None) == (group is None):
+        raise ValidationFailed("give exactly one of --to SUBSYSTEM or --group GROUP")
+    return interop.Subject(subsystem=_client(to) if to else None, group=group)
+
+
+@app.command()
+@friendly_errors
+def grant(
+    service: Annotated[str, typer.Argument(help="INSTANCE/CLASS/CODE/SUBSYSTEM/SERVICE")],
+    to: Annotated[str | None, typer.Option(help="Client subsystem INSTANCE/CLASS/CODE/SUBSYSTEM.")] = None,
+    group: Annotated[str | None, typer.Option(help="all | class:PEMDA | class:GOV | province:32")] = None,
+    endpoint: Annotated[str | None, typer.Option(help="Only this endpoint, 'METHOD /path' ('*' wildcards).")] = None,
+) -> None:
+    """Allow a subsystem or a group to call a service (default is deny). Audited."""
+    subject = _subject(to, group)
+    with runtime.unit_of_work() as session:
+        interop.grant(session, _service(service), subject, actor=ACTOR, endpoint=_endpoint(endpoint))
+    console.print(f"Granted {service} to {subject.describe()}")
+
+
+@app.command()
+@friendly_errors
+def revoke(
+    service: Annotated[str, typer.Argument(help="INSTANCE/CLASS/CODE/SUBSYSTEM/SERVICE")],
+    to: Annotated[str | None, typer.Option(help="Client subsystem.")] = None,
+    group: Annotated[str | None, typer.Option(help="Group.")] = None,
+    endpoint: Annotated[str | None, typer.Option(help="'METHOD /path'")] = None,
+) -> None:
+    """Withdraw a right. Audited."""
+    subject = _subject(to, group)
+    with runtime.unit_of_work() as session:
+        interop.revoke(session, _service(service), subject, actor=ACTOR, endpoint=_endpoint(endpoint))
+    console.print(f"Revoked {service} from {subject.describe()}")
+
+
+@app.command()
+@friendly_errors
+def quota(
+    service: Annotated[str, typer.Argument(help="INSTANCE/CLASS/CODE/SUBSYSTEM/SERVICE")],
+    limit: Annotated[int, typer.Option(min=1, help="Requests allowed per window.")],
+    window: Annotated[int, typer.Option(min=1, help="Window in seconds.")] = 60,
+    client: Annotated[str | None, typer.Option(help="Only for this client subsystem.")] = None,
+) -> None:
+    """Limit calls to a service (per client when --client is given)."""
+    with runtime.unit_of_work() as session:
+        interop.set_quota(session, _service(service), limit, window, client=_client(client) if client else None)
+    console.print(f"Quota on {service}: {limit} per {window} s")
+
+
+@app.command("list")
+@friendly_errors
+def list_services() -> None:
+    """Services, their back ends and who may call them."""
+    with runtime.unit_of_work(write=False) as session:
+        snapshot = build_snapshot(read_document(session))
+    table = Table("Service", "Back end", "Grants")
+    for entry in snapshot.services.values():
+        grants = ", ".join(
+            f"{g.subject or g.group}{' ' + g.endpoint.method + ' ' + g.endpoint.path if g.endpoint else ''}"
+            for g in entry.grants
+        )
+        table.add_row(str(entry.id), entry.upstream.url_for("", ""), grants or "(none: deny)")
+    console.print(table)
+
+
+@key_app.command("issue")
+@friendly_errors
+def key_issue(subsystem: Annotated[str, typer.Argument(help="INSTANCE/CLASS/CODE/SUBSYSTEM")]) -> None:
+    """Issue an API key (shown once) for a subsystem."""
+    with runtime.unit_of_work() as session:
+        key = interop.issue_api_key(session, _client(subsystem), actor=ACTOR)
+    console.print(f"X-SPLP-Api-Key: {key}")
+
+
+@key_app.command("revoke")
+@friendly_errors
+def key_revoke(key_id: Annotated[str, typer.Argument(help="The key id (the part after 'splp_').")]) -> None:
+    """Revoke an API key."""
+    with runtime.unit_of_work() as session:
+        interop.revoke_api_key(session, key_id, actor=ACTOR)
+    console.print(f"Revoked {key_id}")
+
+
+@app.command()
+@friendly_errors
+def gateway(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8080,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes (one message-log stream each).")] = 1,
+) -> None:
+    """Run a stand-alone gateway node (data plane only, uvloop + httptools)."""
+    console.print(f"SPLP gateway on http://{host}:{port} ({workers} worker(s))")
+    uvicorn.run(
+        "spbe.interop.node:create_gateway_node",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
+        server_header=False,
+        log_config=None,
+        lifespan="on",
+        backlog=4096,
+    )
+
+
+def _log_dir() -> Path:
+    return get_gateway_settings().resolved_log_dir(runtime.settings.data_dir)
+
+
+@log_app.command("verify")
+@friendly_errors
+def log_verify(
+    archive_dir: Annotated[Path | None, typer.Option(help="Archive folder (anchors for pruned segments).")] = None,
+) -> None:
+    """Recompute every hash and check every signature of the message log."""
+    anchors = archive.anchors(archive_dir) if archive_dir else {}
+    reports = verify_log(_log_dir(), trusted_keys(key_dir(runtime.settings)), anchors)
+    failed = [r for r in reports if not r.ok]
+    for report in reports:
+        state = "[green]ok[/green]" if report.ok else "[red]FAILED[/red]"
+        tail = f", {report.unsigned_tail} unsigned tail (crash, never acknowledged)" if report.unsigned_tail else ""
+        console.print(f"{state} {report.stream}: {report.segments} segment(s), {report.signed_records} signed{tail}")
+        for problem in report.problems:
+            error_console.print(f"  - {problem}")
+    console.print(f"{len(reports)} stream(s), {sum(r.signed_records for r in reports)} signed records")
+    if failed:
+        raise typer.Exit(1)
+
+
+@log_app.command("find")
+@friendly_errors
+def log_find(message_id: Annotated[str, typer.Argument(help="The X-Road-Id to look up.")]) -> None:
+    """Show the record(s) of one message, with where they sit in the chain."""
+    records = archive.find(_log_dir(), message_id)
+    if not records:
+        error_console.print(f"No record with X-Road-Id {message_id}")
+        raise typer.Exit(1)
+    for record in records:
+        console.print_json(data=record)
+
+
+@log_app.command("export")
+@friendly_errors
+def log_export(to: Annotated[Path, typer.Option(help="Archive folder.")]) -> None:
+    """Copy closed segments into a hash-linked archive (manifest.jsonl)."""
+    names = archive.export(_log_dir(), to)
+    console.print(f"Exported {len(names)} segment(s) to {to}")
+
+
+@log_app.command("prune")
+@friendly_errors
+def log_prune(
+    archive_dir: Annotated[Path, typer.Option(help="Archive folder; only archived segments are deleted.")],
+    days: Annotated[
+        int | None, typer.Option(min=1, help="Retention (default SPBE_INTEROP_LOG_RETENTION_DAYS).")
+    ] = None,
+) -> None:
+    """Delete archived segments older than the retention period."""
+    removed = archive.prune(_log_dir(), archive_dir, days or get_gateway_settings().log_retention_days)
+    console.print(f"Removed {len(removed)} segment(s)")

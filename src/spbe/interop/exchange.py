@@ -1,0 +1,167 @@
+"""One X-Road REST exchange through the gateway, from the raw ASGI request to the provider's answer.
+
+Every step that can refuse the call raises ``GatewayError``; ``gateway.py`` turns that into the PR-REST
+error response and writes the message-log record either way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
+
+from spbe.interop import xroad_errors as xe
+from spbe.interop.auth import AuthenticationFailed, CallerAuthenticator
+from spbe.interop.http_headers import IncomingHeaders, read_request_headers
+from spbe.interop.identifiers import ClientId, InvalidIdentifier, ServiceId, parse_client, parse_r1_path
+from spbe.interop.quota import QuotaTracker
+from spbe.interop.request_hash import request_hash, serialize_request
+from spbe.interop.snapshot import ClientEntry, ServiceEntry, Snapshot
+from spbe.interop.xroad_errors import GatewayError
+
+Receive = Any
+
+
+@dataclass
+class Exchange:
+    """What the gateway knows about one call, filled in as it goes (and logged at the end)."""
+
+    method: str
+    raw_path: str
+    query: bytes
+    peer: str | None
+    request_in: float = field(default_factory=time.time)
+    headers: IncomingHeaders = field(default_factory=IncomingHeaders)
+    message_id: str = ""
+    request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    client: ClientId | None = None
+    service: ServiceId | None = None
+    service_path: str = ""
+    body: bytes = b""
+    request_hash: str = ""
+    request_out: float = 0.0
+    response_in: float = 0.0
+    denial: str | None = None
+
+
+def start(scope: dict[str, Any]) -> Exchange:
+    raw = scope.get("raw_path") or scope["path"].encode()
+    peer = scope.get("client")
+    exchange = Exchange(
+        scope["method"], raw.decode("latin-1"), scope.get("query_string", b""), peer[0] if peer else None
+    )
+    exchange.headers = read_request_headers(scope["headers"])
+    given = exchange.headers.message_id
+    exchange.message_id = given.decode("latin-1") if given else str(uuid.uuid4())
+    return exchange
+
+
+def check_uri(exchange: Exchange, max_length: int) -> None:
+    if len(exchange.raw_path) + len(exchange.query) > max_length:
+        raise GatewayError(xe.BAD_REQUEST, f"request URI longer than {max_length} characters")
+
+
+def identify_client(exchange: Exchange, snapshot: Snapshot) -> ClientEntry:
+    header = exchange.headers.client
+    if header is None:
+        raise GatewayError(xe.BAD_REQUEST, "missing X-Road-Client header")
+    try:
+        client = parse_client(header.decode("utf-8"))
+    except (InvalidIdentifier, UnicodeDecodeError) as exc:
+        raise GatewayError(xe.INVALID_CLIENT, f"malformed X-Road-Client: {exc}") from None
+    exchange.client = client
+    if client.subsystem is None:
+        raise GatewayError(xe.INVALID_CLIENT, "X-Road-Client must name a subsystem")
+    entry = snapshot.clients.get(client)
+    if entry is None:
+        raise GatewayError(xe.UNKNOWN_MEMBER, f"client {client} is not registered")
+    return entry
+
+
+def authenticate(exchange: Exchange, snapshot: Snapshot, authenticator: CallerAuthenticator) -> None:
+    assert exchange.client is not None
+    try:
+        authenticator.authenticate(snapshot, exchange.client, exchange.headers.api_key, exchange.peer)
+    except AuthenticationFailed as exc:
+        exchange.denial = "authentication"
+        raise GatewayError(xe.AUTH_FAILED, str(exc)) from None
+
+
+def resolve_service(exchange: Exchange, snapshot: Snapshot) -> ServiceEntry:
+    try:
+        target = parse_r1_path(exchange.raw_path)
+    except InvalidIdentifier as exc:
+        raise GatewayError(xe.INVALID_SERVICE, f"malformed service identifier: {exc}") from None
+    exchange.service, exchange.service_path = target.service, target.service_path
+    _check_service_path(target.service_path)
+    entry = snapshot.services.get(target.service)
+    if entry is None:
+        raise GatewayError(xe.UNKNOWN_SERVICE, f"unknown service {target.service}")
+    if not entry.enabled:
+        raise GatewayError(xe.SERVICE_DISABLED, f"service {target.service} is disabled")
+    return entry
+
+
+def _check_service_path(path: str) -> None:
+    """No dot segments, backslashes or control characters: the path must mean what access control saw."""
+    decoded = unquote(path)
+    segments = decoded.split("/")
+    if any(s in (".", "..") for s in segments) or "\\" in decoded or any(ord(c) < 0x21 for c in decoded):
+        raise GatewayError(xe.BAD_REQUEST, "the service path contains dot segments or illegal characters")
+
+
+def authorize(exchange: Exchange, service: ServiceEntry, client: ClientEntry) -> None:
+    if not service.allowed(client, exchange.method, unquote(exchange.service_path) or "/"):
+        exchange.denial = "access"
+        raise GatewayError(xe.ACCESS_DENIED, f"{client.id} may not call {exchange.method} on {service.id}")
+
+
+def apply_quota(exchange: Exchange, service: ServiceEntry, quotas: QuotaTracker) -> None:
+    assert exchange.client is not None
+    wait = quotas.check(service, exchange.client)
+    if wait is not None:
+        exchange.denial = "quota"
+        raise GatewayError(xe.QUOTA_EXCEEDED, f"quota for {service.id} exhausted", retry_after=wait)
+
+
+async def read_body(exchange: Exchange, receive: Receive, limit: int) -> None:
+    declared = exchange.headers.content_length
+    if declared is not None and (declared < 0 or declared > limit):
+        raise GatewayError(xe.MESSAGE_TOO_LARGE, f"request body larger than {limit} bytes")
+    chunks, size, more = [], 0, True
+    while more:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise GatewayError(xe.BAD_REQUEST, "client disconnected while sending the body")
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise GatewayError(xe.MESSAGE_TOO_LARGE, f"request body larger than {limit} bytes")
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    exchange.body = b"".join(chunks)
+
+
+def upstream_headers(exchange: Exchange) -> list[tuple[str, str]]:
+    """Headers for the back end (and, serialised, for the request hash)."""
+    assert exchange.client is not None
+    assert exchange.service is not None
+    headers = list(exchange.headers.forward)
+    if not exchange.headers.has_accept:
+        headers.append((b"accept", b"application/json"))
+    headers += [
+        (b"x-road-client", str(exchange.client).encode()),
+        (b"x-road-service", str(exchange.service).encode()),
+        (b"x-road-id", exchange.message_id.encode("latin-1")),
+        (b"x-road-request-id", exchange.request_id.encode()),
+    ]
+    serialized = serialize_request(exchange.method, exchange.raw_path, exchange.query, headers)
+    exchange.request_hash = request_hash(serialized, exchange.body)
+    return [(n.decode("latin-1"), v.decode("latin-1")) for n, v in headers]
+
+
+def body_digest(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()

@@ -1,0 +1,242 @@
+"""The SPLP data plane: a raw ASGI app serving ``/r1/…``, ``/listClients`` and ``/metrics`` without
+FastAPI routing or dependency injection, falling through to the wrapped app for every other path.
+
+Order of work per call: parse and validate → authenticate → resolve the service → access rights →
+quota → read the body → call the registered back end → write the message-log record and wait until it
+is durable (group commit) → answer. The message log is written for refused calls too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from yarl import URL
+
+from spbe.core.logging import mask_nik
+from spbe.interop import exchange as ex
+from spbe.interop import metaservices
+from spbe.interop import xroad_errors as xe
+from spbe.interop.auth import CallerAuthenticator
+from spbe.interop.denials import DenialRecorder
+from spbe.interop.http_headers import response_headers
+from spbe.interop.identifiers import InvalidIdentifier, parse_subsystem_path
+from spbe.interop.metrics import Metrics
+from spbe.interop.msglog.bodies import BodyCipher
+from spbe.interop.msglog.writer import MessageLogWriter
+from spbe.interop.quota import QuotaTracker
+from spbe.interop.refresher import SnapshotHolder
+from spbe.interop.settings import GatewaySettings
+from spbe.interop.upstream import UpstreamClient, UpstreamResponse
+from spbe.interop.xroad_errors import GatewayError
+
+ASGIApp = Any
+Scope = dict[str, Any]
+JSON = b"application/json;charset=utf-8"
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+    fault: str | None = None
+
+
+@dataclass
+class GatewayParts:
+    """Everything a gateway uses; built by ``node.py`` (production) or by tests."""
+
+    settings: GatewaySettings
+    holder: SnapshotHolder
+    upstream: UpstreamClient
+    authenticator: CallerAuthenticator
+    log: MessageLogWriter | None = None
+    cipher: BodyCipher | None = None
+    denials: DenialRecorder | None = None
+
+
+class Gateway:
+    def __init__(self, parts: GatewayParts, fallthrough: ASGIApp | None = None) -> None:
+        self.parts = parts
+        self.settings = parts.settings
+        self.fallthrough = fallthrough
+        self.quotas = QuotaTracker(parts.settings.quota_workers)
+        self.metrics = Metrics()
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            path: str = scope["path"]
+            if path.startswith("/r1/"):
+                await self._send(send, await self._r1(scope, receive))
+                return
+            if path == "/listClients":
+                await self._send(send, self._list_clients(scope))
+                return
+            if path == "/metrics":
+                await self._send(send, self._metrics())
+                return
+        if self.fallthrough is not None:
+            await self.fallthrough(scope, receive, send)
+            return
+        await self._send(send, Reply(404, [(b"content-type", b"text/plain")], b"not found\n"))
+
+    async def _r1(self, scope: Scope, receive: Any) -> Reply:
+        exchange = ex.start(scope)
+        if exchange.method == "GET" and exchange.raw_path.rsplit("/", 1)[-1] in metaservices.META_NAMES:
+            meta = self._maybe_metaservice(exchange)
+            if meta is not None:
+                return meta
+        try:
+            reply = await self._forward(exchange, receive)
+        except GatewayError as error:
+            reply = _error_reply(error, exchange)
+            self._note_denial(exchange)
+        except Exception:  # never crash the worker: answer as X-Road does for internal errors
+            reply = _error_reply(GatewayError(xe.INTERNAL_ERROR, "internal error"), exchange)
+        reply = await self._log(exchange, reply)
+        self._observe(exchange, reply)
+        return reply
+
+    async def _forward(self, exchange: ex.Exchange, receive: Any) -> Reply:
+        snapshot = self.parts.holder.current
+        ex.check_uri(exchange, self.settings.max_uri_length)
+        client = ex.identify_client(exchange, snapshot)
+        ex.authenticate(exchange, snapshot, self.parts.authenticator)
+        service = ex.resolve_service(exchange, snapshot)
+        ex.authorize(exchange, service, client)
+        ex.apply_quota(exchange, service, self.quotas)
+        await ex.read_body(exchange, receive, self.settings.max_message_bytes)
+        headers = ex.upstream_headers(exchange)
+        url = URL(service.upstream.url_for(exchange.service_path, exchange.query.decode("latin-1")), encoded=True)
+        exchange.request_out = time.time()
+        response = await self.parts.upstream.call(exchange.method, str(url), headers, exchange.body, service.timeout_s)
+        exchange.response_in = time.time()
+        return self._provider_reply(exchange, response)
+
+    def _provider_reply(self, exchange: ex.Exchange, response: UpstreamResponse) -> Reply:
+        headers = response_headers(response.headers)
+        headers += _xroad_headers(exchange)
+        headers.append((b"x-road-request-hash", exchange.request_hash.encode()))
+        return Reply(response.status, headers, response.body)
+
+    def _maybe_metaservice(self, exchange: ex.Exchange) -> Reply | None:
+        try:
+            provider, name = parse_subsystem_path(exchange.raw_path)
+        except InvalidIdentifier:
+            return None
+        snapshot = self.parts.holder.current
+        if not any(s.id.provider == provider for s in snapshot.services.values()) and provider not in snapshot.clients:
+            return None  # a service that happens to be named like a metaservice? let normal routing answer
+        try:
+            caller = ex.identify_client(exchange, snapshot)
+            ex.authenticate(exchange, snapshot, self.parts.authenticator)
+            body = _metaservice_body(name, snapshot, provider, caller, exchange.query)
+        except GatewayError as error:
+            return _error_reply(error, exchange)
+        content_type = b"text/plain;charset=utf-8" if name == "getOpenAPI" and not body.startswith(b"{") else JSON
+        return Reply(200, [(b"content-type", content_type), *_xroad_headers(exchange)], body)
+
+    def _list_clients(self, scope: Scope) -> Reply:
+        instance = metaservices.query_param(scope.get("query_string", b""), "xRoadInstance")
+        body = metaservices.list_clients(self.parts.holder.current, instance)
+        return Reply(200, [(b"content-type", JSON)], body)
+
+    def _metrics(self) -> Reply:
+        holder = self.parts.holder
+        self.metrics.gauges["splp_config_version"] = holder.current.version
+        self.metrics.gauges["splp_config_age_seconds"] = round(time.time() - holder.loaded_at, 1)
+        if self.parts.log is not None:
+            self.metrics.gauges["splp_msglog_records_total"] = self.parts.log.records
+            self.metrics.gauges["splp_msglog_batches_total"] = self.parts.log.batches
+        return Reply(200, [(b"content-type", b"text/plain; version=0.0.4")], self.metrics.render())
+
+    def _note_denial(self, exchange: ex.Exchange) -> None:
+        if exchange.denial and self.parts.denials is not None:
+            self.parts.denials.record(
+                str(exchange.client), str(exchange.service or exchange.raw_path[:200]), exchange.denial
+            )
+
+    async def _log(self, exchange: ex.Exchange, reply: Reply) -> Reply:
+        log = self.parts.log
+        if log is None:
+            return reply
+        try:
+            await log.append(self._record(exchange, reply))
+        except Exception:
+            error = GatewayError(xe.MESSAGE_LOG_ERROR, "the message could not be logged durably")
+            return _error_reply(error, exchange)
+        return reply
+
+    def _record(self, exchange: ex.Exchange, reply: Reply) -> bytes:
+        now = time.time()
+        record: dict[str, Any] = {
+            "id": exchange.message_id,
+            "xRequestId": exchange.request_id,
+            "node": self.settings.node_id,
+            "client": str(exchange.client) if exchange.client else None,
+            "service": str(exchange.service) if exchange.service else None,
+            "restMethod": exchange.method,
+            "restPath": mask_nik(exchange.service_path),
+            "requestInTs": _ms(exchange.request_in),
+            "requestOutTs": _ms(exchange.request_out),
+            "responseInTs": _ms(exchange.response_in),
+            "responseOutTs": _ms(now),
+            "requestSize": len(exchange.body),
+            "responseSize": len(reply.body),
+            "statusCode": reply.status,
+            "succeeded": reply.fault is None,
+            "faultCode": reply.fault,
+            "requestHash": exchange.request_hash,
+            "responseBodySha256": ex.body_digest(reply.body),
+        }
+        if self.parts.cipher is not None:
+            record["requestBody"] = self.parts.cipher.seal(exchange.body, exchange.message_id)
+            record["responseBody"] = self.parts.cipher.seal(reply.body, exchange.message_id)
+        return json.dumps(record, separators=(",", ":")).encode()
+
+    def _observe(self, exchange: ex.Exchange, reply: Reply) -> None:
+        name = str(exchange.service) if exchange.service else "-"
+        self.metrics.observe(name, reply.status, reply.fault is None, time.time() - exchange.request_in)
+
+    @staticmethod
+    async def _send(send: Any, reply: Reply) -> None:
+        headers = [*reply.headers, (b"content-length", str(len(reply.body)).encode())]
+        await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+        await send({"type": "http.response.body", "body": reply.body})
+
+
+def _metaservice_body(name: str, snapshot: Any, provider: Any, caller: Any, query: bytes) -> bytes:
+    if name == "listMethods":
+        return metaservices.list_methods(snapshot, provider)
+    if name == "allowedMethods":
+        return metaservices.allowed_methods(snapshot, provider, caller)
+    return metaservices.get_openapi(snapshot, provider, query)
+
+
+def _xroad_headers(exchange: ex.Exchange) -> list[tuple[bytes, bytes]]:
+    headers = [
+        (b"x-road-id", exchange.message_id.encode("latin-1")),
+        (b"x-road-request-id", exchange.request_id.encode()),
+    ]
+    if exchange.client is not None:
+        headers.append((b"x-road-client", str(exchange.client).encode()))
+    if exchange.service is not None:
+        headers.append((b"x-road-service", str(exchange.service).encode()))
+    return headers
+
+
+def _error_reply(error: GatewayError, exchange: ex.Exchange | None = None) -> Reply:
+    headers = error.headers() + (_xroad_headers(exchange) if exchange is not None else [])
+    return Reply(error.status, headers, error.body(), fault=error.error_type)
+
+
+def _ms(seconds: float) -> int | None:
+    return int(seconds * 1000) if seconds else None
+
+
+async def run_blocking(function: Any) -> Any:
+    return await asyncio.get_running_loop().run_in_executor(None, function)

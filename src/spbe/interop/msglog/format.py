@@ -1,0 +1,64 @@
+"""Exact byte formats of segment lines and of what is hashed and signed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+GENESIS = "0" * 64
+SEGMENT_SUFFIX = ".seg"
+
+
+def segment_name(number: int) -> str:
+    return f"{number:06d}{SEGMENT_SUFFIX}"
+
+
+def chain(previous: str, payload: bytes) -> str:
+    """The hash of a line given the previous hash (hex)."""
+    return hashlib.sha256(previous.encode() + b" " + payload).hexdigest()
+
+
+def signed_message(stream: str, segment: int, seq: int, head: str) -> bytes:
+    return f"{stream}|{segment}|{seq}|{head}".encode()
+
+
+@dataclass(frozen=True)
+class SegmentHeader:
+    stream: str
+    segment: int
+    prev: str  # last hash of the previous segment (GENESIS for the first)
+    created: str
+    key_id: str
+
+    def line(self) -> bytes:
+        data = {
+            "stream": self.stream,
+            "segment": self.segment,
+            "prev": self.prev,
+            "created": self.created,
+            "key_id": self.key_id,
+        }
+        return b"#SEG " + json.dumps(data, sort_keys=True).encode() + b"\n"
+
+    @classmethod
+    def parse(cls, line: bytes) -> SegmentHeader:
+        data: dict[str, Any] = json.loads(line[5:])
+        return cls(data["stream"], int(data["segment"]), data["prev"], data["created"], data["key_id"])
+
+    def start_hash(self) -> str:
+        """The chain value after the header (the header is chained too)."""
+        return chain(self.prev, self.line().rstrip(b"\n"))
+
+
+def record_line(hash_hex: str, payload: bytes) -> bytes:
+    return b"R " + hash_hex.encode() + b" " + payload + b"\n"
+
+
+def signature_line(seq: int, head: str, signature_b64: str) -> bytes:
+    return f"S {seq} {head} {signature_b64}\n".encode()
+
+
+def end_line(head: str) -> bytes:
+    return f"#END {head}\n".encode()

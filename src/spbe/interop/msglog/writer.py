@@ -1,0 +1,162 @@
+"""Group commit: records handed in while one batch is being written and fsynced form the next batch,
+so one ``fdatasync`` covers many requests. ``append`` returns only once its record is on disk.
+
+All file and chain state is touched only by one writer thread, in batch order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import fcntl
+import os
+import socket
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from spbe.interop.msglog.format import (
+    GENESIS,
+    SegmentHeader,
+    chain,
+    end_line,
+    record_line,
+    segment_name,
+    signature_line,
+    signed_message,
+)
+from spbe.interop.msglog.signing import LogSigner
+
+LOCK_NAME = "LOCK"
+
+
+def new_stream_id(node_id: str) -> str:
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+    return f"{node_id}-{socket.gethostname()}-{os.getpid()}-{stamp}"
+
+
+class _SegmentFile:
+    """The open segment of a stream and the chain head (writer thread only)."""
+
+    def __init__(self, directory: Path, stream: str, signer: LogSigner, max_bytes: int) -> None:
+        self.directory, self.stream, self.signer, self.max_bytes = directory, stream, signer, max_bytes
+        self.number, self.seq, self.head, self.fd, self.size = 0, 0, GENESIS, -1, 0
+
+    def open_next(self) -> None:
+        self.number += 1
+        header = SegmentHeader(
+            self.stream, self.number, self.head, dt.datetime.now(dt.UTC).isoformat(), self.signer.key_id
+        )
+        path = self.directory / segment_name(self.number)
+        self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o640)
+        self.head = header.start_hash()
+        self.size = self._write(header.line())
+        _fsync_dir(self.directory)
+
+    def _write(self, data: bytes) -> int:
+        view = memoryview(data)
+        while view:
+            written = os.write(self.fd, view)
+            view = view[written:]
+        return len(data)
+
+    def write_batch(self, payloads: list[bytes]) -> int:
+        """Chain, sign and durably write one batch; return the sequence number of its last record."""
+        lines = []
+        for payload in payloads:
+            self.head = chain(self.head, payload)
+            self.seq += 1
+            lines.append(record_line(self.head, payload))
+        signature = self.signer.sign(signed_message(self.stream, self.number, self.seq, self.head))
+        lines.append(signature_line(self.seq, self.head, signature))
+        self.size += self._write(b"".join(lines))
+        os.fdatasync(self.fd)
+        if self.size >= self.max_bytes:
+            self.rotate()
+        return self.seq
+
+    def rotate(self) -> None:
+        self.close()
+        self.open_next()
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            self._write(end_line(self.head))
+            os.fdatasync(self.fd)
+            os.close(self.fd)
+            self.fd = -1
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class MessageLogWriter:
+    """One stream of the message log, written by group commit. Use ``start``/``append``/``close``."""
+
+    def __init__(self, log_dir: Path, stream: str, signer: LogSigner, *, segment_bytes: int = 64 << 20) -> None:
+        self.stream_dir = log_dir / stream
+        self.stream = stream
+        self._segment = _SegmentFile(self.stream_dir, stream, signer, segment_bytes)
+        self._pending: list[tuple[bytes, asyncio.Future[int]]] = []
+        self._wakeup: asyncio.Event | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="msglog")
+        self._lock_fd = -1
+        self.batches = 0
+        self.records = 0
+
+    async def start(self) -> None:
+        self.stream_dir.mkdir(parents=True, exist_ok=False)
+        self._lock_fd = os.open(self.stream_dir / LOCK_NAME, os.O_WRONLY | os.O_CREAT, 0o640)
+        fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held while this stream is live
+        await asyncio.get_running_loop().run_in_executor(self._executor, self._segment.open_next)
+        self._wakeup = asyncio.Event()
+        self._task = asyncio.create_task(self._run(), name=f"msglog-{self.stream}")
+
+    async def append(self, payload: bytes) -> int:
+        """Queue one record (JSON bytes, no newline); return its sequence number once it is durable."""
+        if self._wakeup is None:
+            raise RuntimeError("message log not started")
+        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._pending.append((payload, future))
+        self._wakeup.set()
+        return await future
+
+    async def _run(self) -> None:
+        assert self._wakeup is not None
+        loop = asyncio.get_running_loop()
+        while True:
+            await self._wakeup.wait()
+            self._wakeup.clear()
+            batch, self._pending = self._pending, []
+            if not batch:
+                continue
+            try:
+                last = await loop.run_in_executor(self._executor, self._segment.write_batch, [p for p, _ in batch])
+            except Exception as exc:  # disk full, I/O error: every caller in the batch gets a 500
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            self.batches += 1
+            self.records += len(batch)
+            first = last - len(batch) + 1
+            for index, (_, future) in enumerate(batch):
+                if not future.done():
+                    future.set_result(first + index)
+
+    async def close(self) -> None:
+        if self._task is not None:
+            while self._pending:
+                await asyncio.sleep(0.005)
+            self._task.cancel()
+            self._task = None
+        await asyncio.get_running_loop().run_in_executor(self._executor, self._segment.close)
+        self._executor.shutdown(wait=True)
+        if self._lock_fd >= 0:
+            os.close(self._lock_fd)
+            self._lock_fd = -1
