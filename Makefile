@@ -40,7 +40,7 @@ demo: migrate ## Load region codes, agencies and demo data (safe to repeat)
 	$(BIN)/spbe demo seed
 
 .PHONY: run
-run: install demo ## Start the whole platform on SQLite with demo data at http://127.0.0.1:$(PORT)
+run: install demo ## Start the whole platform on SQLite with demo data at http://127.0.0.1:8000 (PORT=… for another)
 	$(BIN)/spbe serve --host $(HOST) --port $(PORT)
 
 .PHONY: lint
@@ -65,6 +65,20 @@ test: install lint types ## Lint, type-check and run every test (SPBE_DATABASE_U
 .PHONY: test-pg
 test-pg: install ## Run the tests against a throwaway local PostgreSQL (Debian's postgresql)
 	scripts/with-postgres.sh $(BIN)/pytest $(PYTEST_ARGS)
+
+.PHONY: i18n
+i18n: $(BIN)/.installed ## Extract translatable text and update the id/en catalogues (then translate new ids)
+	$(BIN)/pybabel extract -F babel.cfg -o src/spbe/locale/messages.pot --no-location --sort-output \
+		--project="SPBE Platform" --version=0.1.0 --copyright-holder="SPBE Platform contributors" .
+	$(BIN)/pybabel update -i src/spbe/locale/messages.pot -d src/spbe/locale --no-fuzzy-matching --ignore-obsolete
+
+.PHONY: bench-evaluation
+bench-evaluation: $(BIN)/.installed ## Benchmark: score 615 agencies × 47 indicators and aggregate (target ≤ 1 s)
+	$(BIN)/python bench/bench_evaluation.py
+
+.PHONY: bench-interop
+bench-interop: install ## Benchmark: direct vs nginx vs SPLP gateway with wrk (needs Debian wrk, nginx-light)
+	bench/interop/run.sh
 
 .PHONY: clean
 clean: ## Remove the virtualenv, built assets, caches and the local data folder

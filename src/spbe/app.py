@@ -11,11 +11,18 @@ from spbe import __version__
 from spbe.core import health
 from spbe.core.config import Settings, get_settings
 from spbe.core.db import create_db_engine, make_session_factory
+from spbe.core.keys import routes as keys_routes
+from spbe.core.keys import service as keys_service
 from spbe.core.logging import RequestLogMiddleware
+from spbe.core.nik import routes as nik_routes
 from spbe.core.problems import install_error_handlers
+from spbe.core.tokens import make_token_verifier, platform_issuer
+from spbe.core.web import install_web
+from spbe.core.wilayah import routes as wilayah_routes
 from spbe.evaluation import routes as evaluation_routes
 from spbe.identity import routes as identity_routes
 from spbe.interop import routes as interop_routes
+from spbe.interop.node import GatewayMiddleware
 from spbe.portal import routes as portal_routes
 from spbe.registry import routes as registry_routes
 
@@ -50,14 +57,23 @@ def create_app(settings: Settings | None = None, *, only: str | None = None) -> 
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
+    app.state.token_verifier = make_token_verifier(app.state.session_factory, platform_issuer(settings))
+    keys_service.use_secret(settings.resolved_secret_key)
     install_error_handlers(app)
+    install_web(app)
     app.add_middleware(RequestLogMiddleware)
+    if only in (None, "interop"):
+        # SPLP data plane (/r1/…, /listClients, /metrics): raw ASGI in front of FastAPI, see spbe.interop.gateway
+        app.add_middleware(GatewayMiddleware, core=settings, session_factory=app.state.session_factory)
     _mount_routers(app, only)
     return app
 
 
 def _mount_routers(app: FastAPI, only: str | None) -> None:
     app.include_router(health.router)
+    app.include_router(wilayah_routes.router)
+    app.include_router(nik_routes.router)
+    app.include_router(keys_routes.router)
     for name, router in MODULE_ROUTERS.items():
         if only is None or only == name:
             app.include_router(router)

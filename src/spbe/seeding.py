@@ -10,6 +10,14 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from spbe.core.keys import service as keys_service
+from spbe.core.keys.schemas import Purpose
+from spbe.core.wilayah import service as wilayah_service
+from spbe.evaluation.demo import seed_demo_evaluations
+from spbe.evaluation.service.instruments import sync_instruments
+from spbe.interop.seed import seed_demo_interop
+from spbe.registry import service as registry_service
+
 
 @dataclass(frozen=True)
 class SeedStep:
@@ -20,4 +28,17 @@ class SeedStep:
     reference: bool = False
 
 
-SEED_STEPS: list[SeedStep] = []
+def ensure_platform_keys(session: Session) -> str:
+    """Create the platform's active and next signing keys, so the JWKS is published from the start."""
+    active, upcoming = keys_service.ensure_keys(session, Purpose.platform)
+    return f"active {active.kid[:12]}…, next {upcoming.kid[:12]}… ({active.algorithm})"
+
+
+SEED_STEPS: list[SeedStep] = [
+    SeedStep("Platform signing keys", ensure_platform_keys),
+    SeedStep("Region codes (Kemendagri)", wilayah_service.seed_regions, reference=True),
+    SeedStep("Agencies (instansi)", registry_service.seed_agencies_step, reference=True),
+    SeedStep("Evaluation instruments (PermenPANRB 59/2020)", sync_instruments, reference=True),
+    SeedStep("Demo SPBE evaluations 2018–2024", seed_demo_evaluations),
+    SeedStep("Demo SPLP members, services and access rights", seed_demo_interop),
+]

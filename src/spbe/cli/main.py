@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from spbe.cli import db, demo, serve
+from spbe.cli import audit, db, demo, evaluation, interop, keys, nik, serve, wilayah
 
 app = typer.Typer(
     name="spbe",
@@ -14,7 +14,13 @@ app = typer.Typer(
 )
 app.command("serve")(serve.serve)
 app.add_typer(db.app, name="db")
+app.add_typer(interop.app, name="interop")
 app.add_typer(demo.app, name="demo")
+app.add_typer(evaluation.app, name="evaluation")
+app.add_typer(nik.app, name="nik")
+app.add_typer(wilayah.app, name="wilayah")
+app.add_typer(audit.app, name="audit")
+app.add_typer(keys.app, name="keys")
 
 
 def main() -> None:

@@ -1,0 +1,111 @@
+"""Exports: the national results and one agency's report as CSV, XLSX and a printable PDF."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+
+from fpdf import FPDF
+from openpyxl import Workbook
+
+from spbe.evaluation.instruments.spec import Instrument
+from spbe.evaluation.national import NationalPicture
+from spbe.evaluation.schemas import AssessmentOut
+
+Table = tuple[list[str], list[list[object]]]
+
+
+def national_table(picture: NationalPicture, names: dict[str, str]) -> Table:
+    header = ["rank", "agency_code", "agency_name", "kind", "group", "index", "predikat", "D1", "D2", "D3", "D4"]
+    rows: list[list[object]] = [
+        [rank, a.code, names.get(a.code, ""), a.kind, a.group, f"{a.index:.2f}", a.predikat]
+        + [f"{a.domains[d]:.2f}" for d in sorted(a.domains)]
+        for rank, a in enumerate(picture.ranking, start=1)
+    ]
+    return header, rows
+
+
+def agency_table(assessment: AssessmentOut) -> Table:
+    header = ["indicator", "name", "domain", "aspect", "weight", "self_level", "validated_level", "level_name"]
+    rows: list[list[object]] = [
+        [i.indicator, i.name, i.domain, i.aspect, i.weight, i.self_level, i.validated_level, i.level_name]
+        for i in assessment.items
+    ]
+    return header, rows
+
+
+def to_csv(table: Table) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(table[0])
+    writer.writerows(table[1])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def to_xlsx(table: Table, title: str) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = title[:31]
+    sheet.append(table[0])
+    for row in table[1]:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def agency_pdf(assessment: AssessmentOut, agency_name: str, instrument: Instrument) -> bytes:
+    """A printable A4 report: index, predikat, domain and aspect indices, and every indicator's level."""
+    pdf = FPDF(format="A4")
+    pdf.set_auto_page_break(auto=True, margin=15)
+    pdf.add_page()
+    pdf.set_font("helvetica", "B", 16)
+    pdf.multi_cell(0, 8, _latin(f"Laporan Evaluasi SPBE {assessment.year}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("helvetica", "", 12)
+    pdf.multi_cell(0, 7, _latin(f"{agency_name} ({assessment.agency_code})"), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 6, _latin(instrument.title), new_x="LMARGIN", new_y="NEXT")
+    _pdf_score(pdf, assessment, instrument)
+    _pdf_items(pdf, assessment)
+    return bytes(pdf.output())
+
+
+def _pdf_score(pdf: FPDF, assessment: AssessmentOut, instrument: Instrument) -> None:
+    pdf.ln(4)
+    pdf.set_font("helvetica", "B", 13)
+    score = assessment.score
+    if score is None:
+        pdf.cell(0, 8, f"Belum lengkap: indikator {assessment.missing}", new_x="LMARGIN", new_y="NEXT")
+        return
+    pdf.cell(0, 8, f"{instrument.index_name}: {score.index} ({score.predikat})", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("helvetica", "", 11)
+    for domain in instrument.domains:
+        line = f"{domain.code} {domain.name} (bobot {domain.weight}%): {score.domains[domain.code]}"
+        pdf.cell(0, 6, _latin(line), new_x="LMARGIN", new_y="NEXT")
+    for aspect in instrument.aspects:
+        line = f"   {aspect.code} {aspect.name} (bobot {aspect.weight}%): {score.aspects[aspect.code]}"
+        pdf.cell(0, 6, _latin(line), new_x="LMARGIN", new_y="NEXT")
+
+
+def _pdf_items(pdf: FPDF, assessment: AssessmentOut) -> None:
+    pdf.ln(4)
+    pdf.set_font("helvetica", "B", 10)
+    widths: Sequence[int] = (10, 120, 18, 18)
+    for width, text in zip(widths, ("No", "Indikator", "Mandiri", "Validasi"), strict=True):
+        pdf.cell(width, 6, text, border=1)
+    pdf.ln()
+    pdf.set_font("helvetica", "", 8)
+    for item in assessment.items:
+        values = (str(item.indicator), item.name[:80], _level(item.self_level), _level(item.validated_level))
+        for width, text in zip(widths, values, strict=True):
+            pdf.cell(width, 5, _latin(text), border=1)
+        pdf.ln()
+
+
+def _level(level: int | None) -> str:
+    return "-" if level is None else str(level)
+
+
+def _latin(text: str) -> str:
+    """The core PDF fonts are Latin-1; replace what they cannot show."""
+    return text.replace("–", "-").replace("—", "-").encode("latin-1", "replace").decode("latin-1")

@@ -1,0 +1,1 @@
+"""Evaluation instruments as data files, their model (``spec``), loader and consistency checks."""

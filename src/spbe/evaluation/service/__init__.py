@@ -1,0 +1,1 @@
+"""Rules and transactions of the evaluation (services flush, never commit)."""

@@ -1,0 +1,154 @@
+"""Import levels from CSV/XLSX (agency code, year, indicator, level): validate everything, then write all or nothing.
+
+Imported levels become final results (an import carries results already agreed, e.g. a past year's).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from openpyxl import load_workbook
+from sqlalchemy.orm import Session
+
+from spbe.core.db import utcnow
+from spbe.core.errors import FieldError, ValidationFailed
+from spbe.core.security import Principal
+from spbe.evaluation import repository, scoring
+from spbe.evaluation.instruments.spec import Instrument
+from spbe.evaluation.integration import audit, find_subject
+from spbe.evaluation.service.cycle import object_id
+from spbe.evaluation.service.instruments import current_instrument
+
+COLUMNS = ("agency_code", "year", "indicator", "level")
+
+
+@dataclass(frozen=True)
+class ImportPlan:
+    """Validated levels per (agency, kind, year), ready to write."""
+
+    levels: dict[tuple[str, str, int], dict[int, int]]
+
+    @property
+    def summary(self) -> str:
+        return f"{len(self.levels)} agency evaluation(s), {sum(len(v) for v in self.levels.values())} levels"
+
+
+def read_rows(path: Path) -> list[list[str]]:
+    """The rows of a CSV or XLSX file as text (header included)."""
+    if path.suffix.lower() == ".xlsx":
+        sheet = load_workbook(path, read_only=True, data_only=True).active
+        return [["" if cell is None else str(cell) for cell in row] for row in sheet.iter_rows(values_only=True)]
+    text = path.read_text(encoding="utf-8-sig")
+    return [row for row in csv.reader(io.StringIO(text))]
+
+
+def plan_import(session: Session, rows: list[list[str]]) -> ImportPlan:
+    """Check every row (row numbers as in the file, header = 1); any problem rejects the whole file."""
+    if not rows or [c.strip().lower() for c in rows[0][:4]] != list(COLUMNS):
+        raise ValidationFailed(f"The first row must be the header {','.join(COLUMNS)}.")
+    _, instrument = current_instrument(session)
+    errors: list[FieldError] = []
+    levels: dict[tuple[str, str, int], dict[int, int]] = defaultdict(dict)
+    kinds: dict[str, str | None] = {}
+    for number, row in enumerate(rows[1:], start=2):
+        _plan_row(session, instrument, (number, row), kinds, levels, errors)
+    errors.extend(_incomplete(instrument, levels))
+    if errors:
+        raise ValidationFailed(f"{len(errors)} problem(s); nothing was imported.", errors=errors)
+    return ImportPlan(dict(levels))
+
+
+def _plan_row(
+    session: Session,
+    instrument: Instrument,
+    numbered: tuple[int, list[str]],
+    kinds: dict[str, str | None],
+    levels: dict[tuple[str, str, int], dict[int, int]],
+    errors: list[FieldError],
+) -> None:
+    number, row = numbered
+    cells = dict(zip(COLUMNS, [c.strip() for c in row] + [""] * 4, strict=False))
+    code = cells["agency_code"].upper()
+    if code not in kinds:
+        subject = find_subject(session, code)
+        kinds[code] = None if subject is None else subject.kind
+    problems = _row_problems(instrument, cells, kinds[code])
+    errors.extend(FieldError(column, message, number) for column, message in problems)
+    if not problems:
+        key = (code, str(kinds[code]), int(cells["year"]))
+        if int(cells["indicator"]) in levels[key]:
+            errors.append(FieldError("indicator", f"indicator {cells['indicator']} is given twice", number))
+        levels[key][int(cells["indicator"])] = int(cells["level"])
+
+
+def _row_problems(instrument: Instrument, cells: dict[str, str], kind: str | None) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    if kind is None:
+        problems.append(("agency_code", f"unknown agency {cells['agency_code']!r}"))
+    if not cells["year"].isdigit() or not 2018 <= int(cells["year"]) <= 2100:
+        problems.append(("year", f"{cells['year']!r} is not a year from 2018"))
+    if not cells["indicator"].isdigit() or int(cells["indicator"]) not in instrument.by_number:
+        problems.append(("indicator", f"unknown indicator {cells['indicator']!r}"))
+    low, high = instrument.min_level, instrument.max_level
+    if not cells["level"].isdigit() or not low <= int(cells["level"]) <= high:
+        problems.append(("level", f"level {cells['level']!r} is outside the scale {low}–{high}"))
+    return problems
+
+
+def _incomplete(instrument: Instrument, levels: dict[tuple[str, str, int], dict[int, int]]) -> list[FieldError]:
+    return [
+        FieldError("indicator", f"{code} {year}: no level for indicators {missing}")
+        for (code, _, year), found in levels.items()
+        if (missing := scoring.missing_indicators(instrument, found))
+    ]
+
+
+def apply_import(session: Session, principal: Principal, plan: ImportPlan) -> str:
+    """Write the plan as final results; an agency-year that already exists is refused (all or nothing)."""
+    row, instrument = current_instrument(session)
+    taken = repository.existing_assessment_keys(session, {year for _, _, year in plan.levels})
+    clashes = [
+        FieldError("agency_code", f"{code} already has an evaluation for {year}")
+        for code, _, year in plan.levels
+        if (code, year) in taken
+    ]
+    if clashes:
+        raise ValidationFailed(f"{len(clashes)} evaluation(s) exist already; nothing was imported.", errors=clashes)
+    rows = [_assessment(row.id, instrument, key, levels) for key, levels in plan.levels.items()]
+    ids = repository.bulk_insert_assessments(session, rows)
+    items = [
+        {"assessment_id": ids[(code, year)], "indicator_number": n, "self_level": lv, "validated_level": lv}
+        for (code, _, year), levels in plan.levels.items()
+        for n, lv in levels.items()
+    ]
+    repository.bulk_insert_items(session, items)
+    for code, _, year in plan.levels:
+        audit(session, principal, "import", object_id(code, year))
+    return plan.summary
+
+
+def _assessment(
+    instrument_id: int, instrument: Instrument, key: tuple[str, str, int], levels: dict[int, int]
+) -> dict[str, object]:
+    code, kind, year = key
+    result = scoring.score(instrument, levels)
+    now = utcnow()
+    return {
+        "instrument_id": instrument_id,
+        "agency_code": code,
+        "agency_kind": kind,
+        "year": year,
+        "status": "final",
+        "final_index": scoring.published(result.index),
+        "predikat": result.predikat,
+        "finalized_at": now,
+        "finalized_by": "import",
+        "submitted_at": now,
+        "submitted_by": "import",
+        "created_at": now,
+        "updated_at": now,
+    }

@@ -1,0 +1,109 @@
+"""Read models: one assessment with its score, an agency's results across years with per-indicator change."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from spbe.core.errors import NotFound
+from spbe.core.security import Principal
+from spbe.evaluation import repository, scoring
+from spbe.evaluation.instruments.spec import Instrument
+from spbe.evaluation.models import Assessment, AssessmentItem, AssessmentStatus, Evidence
+from spbe.evaluation.schemas import AssessmentOut, EvidenceOut, ItemOut, ScoreOut
+from spbe.evaluation.service import access
+from spbe.evaluation.service.cycle import final_levels, get_assessment, guarded, object_id
+from spbe.evaluation.service.instruments import instrument_by_id
+
+
+def assessment_for(session: Session, principal: Principal, agency_code: str, year: int) -> AssessmentOut:
+    """An assessment in any state, for its agency's staff, assessors and the coordinator."""
+    target = object_id(agency_code, year)
+    guarded(session, principal, lambda: access.require_reader(principal, agency_code), "read", target)
+    return describe(session, get_assessment(session, agency_code, year))
+
+
+def final_assessment(session: Session, agency_code: str, year: int) -> AssessmentOut:
+    """A final (published) result, readable by anyone."""
+    assessment = repository.find_assessment(session, agency_code, year)
+    if assessment is None or assessment.status != AssessmentStatus.final.value:
+        raise NotFound(f"{agency_code} has no final evaluation result for {year}.")
+    return describe(session, assessment)
+
+
+def describe(session: Session, assessment: Assessment) -> AssessmentOut:
+    instrument = instrument_by_id(session, assessment.instrument_id)
+    items = repository.items_of(session, assessment.id)
+    levels = final_levels(items)
+    missing = scoring.missing_indicators(instrument, levels)
+    score = None if missing else ScoreOut(**scoring.score(instrument, levels).as_published())
+    return AssessmentOut(
+        agency_code=assessment.agency_code,
+        agency_kind=assessment.agency_kind,
+        year=assessment.year,
+        instrument=f"{instrument.code}@{instrument.version}",
+        status=assessment.status,
+        missing=missing,
+        score=score,
+        items=[_item(instrument, number, items.get(number)) for number in instrument.numbers],
+        evidence=[evidence_out(e) for e in repository.evidence_of(session, assessment.id)],
+    )
+
+
+def _item(instrument: Instrument, number: int, item: AssessmentItem | None) -> ItemOut:
+    indicator = instrument.by_number[number]
+    level = None if item is None else (item.validated_level or item.self_level)
+    return ItemOut(
+        indicator=number,
+        name=indicator.name,
+        domain=indicator.domain,
+        aspect=indicator.aspect,
+        weight=str(indicator.weight),
+        self_level=None if item is None else item.self_level,
+        justification=None if item is None else item.justification,
+        validated_level=None if item is None else item.validated_level,
+        assessor_note=None if item is None else item.assessor_note,
+        level_name=None if level is None else instrument.level_name(number, level),
+    )
+
+
+def evidence_out(evidence: Evidence) -> EvidenceOut:
+    return EvidenceOut(
+        id=evidence.id,
+        indicator=evidence.indicator_number,
+        kind=evidence.kind,
+        url=evidence.url,
+        filename=evidence.filename,
+        content_type=evidence.content_type,
+        size=evidence.size,
+        sha256=evidence.sha256,
+    )
+
+
+@dataclass(frozen=True)
+class YearResult:
+    """One final year of an agency: index, predikat, domain indices, levels and change per indicator."""
+
+    year: int
+    index: Decimal
+    predikat: str
+    domains: dict[str, Decimal]
+    levels: dict[int, int]
+    change: dict[int, int]  # level minus the previous final year's level (empty for the first year)
+
+
+def history(session: Session, agency_code: str) -> list[YearResult]:
+    """Every final result of an agency, oldest first, with the change per indicator from the year before."""
+    results: list[YearResult] = []
+    for assessment in repository.assessments_of_agency(session, agency_code):
+        if assessment.status != AssessmentStatus.final.value:
+            continue
+        instrument = instrument_by_id(session, assessment.instrument_id)
+        levels = final_levels(repository.items_of(session, assessment.id))
+        score = scoring.score(instrument, levels)
+        previous = results[-1].levels if results else {}
+        change = {n: level - previous[n] for n, level in levels.items() if n in previous}
+        results.append(YearResult(assessment.year, score.index, score.predikat, score.domains, levels, change))
+    return results
