@@ -67,6 +67,7 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
     logging.getLogger("uvicorn.access").disabled = True  # replaced by our access line
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # /readyz inspects migrations on every call
 
 
 class RequestLogMiddleware:
