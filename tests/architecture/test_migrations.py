@@ -35,4 +35,5 @@ def test_models_match_the_migrated_schema(engine: Engine) -> None:
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         differences = compare_metadata(context, Base.metadata)
-    assert differences == [], f"models and migrations differ — add a migration: {differences}"
+    summary = [f"{diff[0]} {getattr(diff[1], 'name', diff[1:])}" for diff in differences if isinstance(diff, tuple)]
+    assert differences == [], f"models and migrations differ — add a migration: {summary[:10]}"
