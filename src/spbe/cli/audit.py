@@ -48,13 +48,13 @@ def _progress(total: int) -> Progress:
 def _print_report(report: VerificationReport) -> None:
     if report.problem is None:
         console.print(
-            f"[green]Audit log intact: {report.records_checked} records, chain and signatures verified[/green]"
+            f"[green]Audit log intact: {_records(report.records_checked)}, chain and signatures verified[/green]"
         )
         return
     problem = report.problem
     error_console.print(f"[red]Audit log BROKEN[/red] ({problem.kind.value}): {problem.message}")
     error_console.print(
-        f"Verified before the break: {report.records_checked} records; head says seq {report.head_seq}."
+        f"Verified before the break: {_records(report.records_checked)}; head says seq {report.head_seq}."
     )
     raise typer.Exit(1)
 
@@ -93,3 +93,7 @@ def _table(records: list[AuditRecordOut]) -> Table:
             record.key_id[:8],
         )
     return table
+
+
+def _records(count: int) -> str:
+    return f"{count:,} record" + ("" if count == 1 else "s")
