@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import ForeignKey, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from spbe.core.db import Base, utcnow
@@ -101,6 +102,7 @@ class Infrastructure(Base):
     is_national_data_centre: Mapped[bool] = mapped_column(default=False)
     tier: Mapped[str | None] = mapped_column(String(20), default=None)
     description: Mapped[str | None] = mapped_column(Text, default=None)
+    version: Mapped[int] = mapped_column(default=1)  # optimistic locking for concurrent edits
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -119,6 +121,7 @@ class DataSet(Base):
     data_format: Mapped[str | None] = mapped_column(String(40), default=None)  # csv, json, api, xlsx…
     frequency: Mapped[str | None] = mapped_column(String(40), default=None)  # harian, bulanan, tahunan…
     classification: Mapped[str] = mapped_column(String(20), default="terbuka")  # terbuka | terbatas | rahasia
+    version: Mapped[int] = mapped_column(default=1)  # optimistic locking for concurrent edits
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -150,6 +153,9 @@ class Application(Base):
     functional_fit: Mapped[int | None] = mapped_column(SmallInteger, default=None)
     technical_fit: Mapped[int | None] = mapped_column(SmallInteger, default=None)
     version: Mapped[int] = mapped_column(default=1)  # optimistic locking for concurrent edits
+    search_text: Mapped[str] = mapped_column(Text, default="")  # normalised code, acronym, name, description
+    name_key: Mapped[str] = mapped_column(String(200), default="")  # normalised name, for ranking
+    acronym_key: Mapped[str] = mapped_column(String(60), index=True, default="")  # "SP4N-LAPOR!" → "sp4nlapor"
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -199,6 +205,7 @@ class Service(Base):
     agency_id: Mapped[int] = mapped_column(ForeignKey("registry_agency.id"), index=True)
     service_area: Mapped[str] = mapped_column(String(20), default=ServiceArea.publik)
     category_code: Mapped[str | None] = mapped_column(String(40), default=None)  # RAL term
+    version: Mapped[int] = mapped_column(default=1)  # optimistic locking for concurrent edits
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -223,3 +230,24 @@ class Classification(Base):
     object_id: Mapped[int] = mapped_column(index=True)
     reference: Mapped[str] = mapped_column(String(20))
     code: Mapped[str] = mapped_column(String(40))
+
+
+class Change(Base):
+    """One entry of a registry object's change log (NetBox's ObjectChange): who, when, before, after.
+
+    Each entry names the audit record (``audit_seq``) that signs it: one record per single change, one
+    record per bulk import listing every change of the import.
+    """
+
+    __tablename__ = "registry_change"
+    __table_args__ = (Index("ix_registry_change_object", "object_type", "object_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    object_type: Mapped[str] = mapped_column(String(30))
+    object_code: Mapped[str] = mapped_column(String(60))
+    action: Mapped[str] = mapped_column(String(20))  # create | update | delete
+    actor: Mapped[str] = mapped_column(String(200))
+    occurred_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    source: Mapped[str] = mapped_column(String(20), default="api")  # api | import | seed
+    audit_seq: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # {"before": …, "after": …}

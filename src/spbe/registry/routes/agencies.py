@@ -8,12 +8,12 @@ from fastapi import APIRouter, Query
 
 from spbe.core.deps import DbSession
 from spbe.core.security import public
-from spbe.registry import service
 from spbe.registry.models import AgencyKind
-from spbe.registry.schemas import AgencyOut, AgencyPage
+from spbe.registry.routes.deps import API
+from spbe.registry.schemas.agencies import AgencyOut, AgencyPage
+from spbe.registry.service import agencies as service
 
 router = APIRouter()
-API = "/api/v1/registry"
 
 
 @router.get(f"{API}/agencies", tags=["registry"], dependencies=[public], summary="List agencies (instansi)")

@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session
 from spbe.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from spbe.core.wilayah import service as wilayah
 from spbe.core.wilayah.schemas import ProvinceOut, RegencyOut, RegionLevel
-from spbe.registry import repository
 from spbe.registry.models import Agency, AgencyKind
-from spbe.registry.schemas import AgencyData, AgencyOut, AgencyPage, AgencySeedSummary
+from spbe.registry.repository import agencies as repository
+from spbe.registry.schemas.agencies import AgencyData, AgencyOut, AgencyPage, AgencySeedSummary
 
-CENTRAL_AGENCIES_FILE = Path(__file__).parent / "data" / "central_agencies.csv"
+CENTRAL_AGENCIES_FILE = Path(__file__).parent.parent / "data" / "central_agencies.csv"
 CENTRAL_COLUMNS = ["code", "name", "short_name", "kind"]
 CENTRAL_KINDS = {kind.value for kind in AgencyKind if not kind.is_regional}
 CODE_PATTERN = re.compile(r"[A-Z0-9]+(-[A-Z0-9]+)*")

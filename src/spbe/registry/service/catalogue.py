@@ -1,0 +1,205 @@
+"""Services (layanan), data sets and infrastructure: one generic create/read/update/delete.
+
+Each kind declares its model, its input schema and which column holds the owner agency; writes are
+authorised, versioned (optimistic locking) and logged like applications.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, cast
+
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from spbe.core.db import Base
+from spbe.core.errors import Conflict, FieldError, NotFound, ValidationFailed
+from spbe.core.security import Principal
+from spbe.registry.models import DataSet, Infrastructure, Service
+from spbe.registry.repository import applications as application_repository
+from spbe.registry.repository import catalogue as repository
+from spbe.registry.schemas.catalogue import (
+    CatalogueKind,
+    CatalogueOut,
+    CataloguePage,
+    ChangeOut,
+    DataSetIn,
+    InfrastructureIn,
+    ServiceIn,
+)
+from spbe.registry.service import access, changes
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    """How one catalogue kind maps between its schema and its table."""
+
+    object_type: str
+    model: type[Base]
+    schema: type[BaseModel]
+    owner_column: str
+    renamed: tuple[tuple[str, str], ...] = ()  # (schema field, model column)
+
+
+SPECS = {
+    CatalogueKind.services: KindSpec("service", Service, ServiceIn, "agency_id", (("category", "category_code"),)),
+    CatalogueKind.datasets: KindSpec("dataset", DataSet, DataSetIn, "producer_agency_id"),
+    CatalogueKind.infrastructure: KindSpec("infrastructure", Infrastructure, InfrastructureIn, "agency_id"),
+}
+LINK_FIELDS = {"applications"}
+
+
+def _snapshot(session: Session, spec: KindSpec, instance: Any, agency_code: str) -> dict[str, Any]:
+    data: dict[str, Any] = {"agency_code": agency_code}
+    columns = dict(spec.renamed)
+    for name in spec.schema.model_fields:
+        if name == "agency_code":
+            continue
+        if name == "applications":
+            data[name] = repository.service_application_codes(session, instance.id)
+        else:
+            value = getattr(instance, columns.get(name, name))
+            data[name] = value.value if hasattr(value, "value") else value
+    return data
+
+
+def _out(spec: KindSpec, data: dict[str, Any], version: int) -> CatalogueOut:
+    fields = {k: v for k, v in data.items() if k not in ("code", "name", "agency_code")}
+    return CatalogueOut(
+        code=data["code"], name=data["name"], agency_code=data["agency_code"], version=version, fields=fields
+    )
+
+
+def _load(session: Session, spec: KindSpec, code: str) -> tuple[Any, str]:
+    instance = repository.get(session, spec.model, code)
+    if instance is None:
+        raise NotFound(f"There is no {spec.object_type} with code {code!r}.")
+    return instance, repository.agency_codes(session)[getattr(instance, spec.owner_column)]
+
+
+def exists(session: Session, kind: CatalogueKind, code: str) -> bool:
+    return repository.get(session, SPECS[kind].model, code) is not None
+
+
+def get(session: Session, kind: CatalogueKind, code: str) -> CatalogueOut:
+    spec = SPECS[kind]
+    instance, owner = _load(session, spec, code)
+    return _out(spec, _snapshot(session, spec, instance, owner), instance.version)
+
+
+def list_page(
+    session: Session, kind: CatalogueKind, *, agency_code: str | None, page: int, per_page: int
+) -> CataloguePage:
+    spec = SPECS[kind]
+    rows, total = repository.page(session, spec.model, spec.owner_column, agency_code, per_page, (page - 1) * per_page)
+    items = [_out(spec, _snapshot(session, spec, item, owner), cast(Any, item).version) for item, owner in rows]
+    return CataloguePage(items=items, total=total, page=page, per_page=per_page)
+
+
+def _assign(session: Session, spec: KindSpec, instance: Any, data: dict[str, Any]) -> None:
+    agencies = repository.agency_ids(session)
+    if data["agency_code"] not in agencies:
+        raise ValidationFailed(
+            "Unknown agency.", errors=[FieldError("agency_code", f"unknown agency code {data['agency_code']!r}")]
+        )
+    setattr(instance, spec.owner_column, agencies[data["agency_code"]])
+    columns = dict(spec.renamed)
+    for name, value in data.items():
+        if name not in ("agency_code", *LINK_FIELDS):
+            setattr(instance, columns.get(name, name), value)
+
+
+def _link(session: Session, instance: Any, data: dict[str, Any]) -> None:
+    if "applications" not in data:
+        return
+    ids = application_repository.code_to_id(session, data["applications"])
+    unknown = [code for code in data["applications"] if code not in ids]
+    if unknown:
+        raise ValidationFailed(
+            "Unknown applications.",
+            errors=[FieldError("applications", f"unknown application code {c!r}") for c in unknown],
+        )
+    repository.set_service_applications(session, instance.id, ids.values())
+
+
+def create(session: Session, actor: Principal, kind: CatalogueKind, record: BaseModel) -> CatalogueOut:
+    spec = SPECS[kind]
+    data = record.model_dump(mode="json")
+    access.require_write(
+        session,
+        actor,
+        action=f"registry.{spec.object_type}.create",
+        object_type=spec.object_type,
+        object_id=data["code"],
+        owners=[data["agency_code"]],
+    )
+    if repository.get(session, spec.model, data["code"]) is not None:
+        raise Conflict(f"A {spec.object_type} with code {data['code']!r} already exists.")
+    instance: Any = spec.model()
+    _assign(session, spec, instance, data)
+    repository.add(session, instance)
+    _link(session, instance, data)
+    after = _snapshot(session, spec, instance, data["agency_code"])
+    changes.record(
+        session, actor, object_type=spec.object_type, code=data["code"], action="create", before=None, after=after
+    )
+    return _out(spec, after, instance.version)
+
+
+def update(session: Session, actor: Principal, kind: CatalogueKind, code: str, given: dict[str, Any]) -> CatalogueOut:
+    """Change the given fields; ``given["version"]`` must be the current version (else 409)."""
+    spec = SPECS[kind]
+    instance, owner = _load(session, spec, code)
+    before = _snapshot(session, spec, instance, owner)
+    version = given.pop("version", None)
+    merged = spec.schema.model_validate({**before, **given, "code": code}).model_dump(mode="json")
+    access.require_write(
+        session,
+        actor,
+        action=f"registry.{spec.object_type}.update",
+        object_type=spec.object_type,
+        object_id=code,
+        owners={owner, merged["agency_code"]},
+    )
+    if version != instance.version:
+        raise Conflict(
+            f"{code} was changed meanwhile (version {instance.version}, you sent {version}); reload and retry."
+        )
+    if merged != before:
+        _assign(session, spec, instance, merged)
+        instance.version += 1
+        session.flush()
+        _link(session, instance, merged)
+        changes.record(
+            session, actor, object_type=spec.object_type, code=code, action="update", before=before, after=merged
+        )
+    return _out(spec, merged, instance.version)
+
+
+def delete(session: Session, actor: Principal, kind: CatalogueKind, code: str) -> None:
+    spec = SPECS[kind]
+    instance, owner = _load(session, spec, code)
+    access.require_write(
+        session,
+        actor,
+        action=f"registry.{spec.object_type}.delete",
+        object_type=spec.object_type,
+        object_id=code,
+        owners=[owner],
+    )
+    before = _snapshot(session, spec, instance, owner)
+    repository.clear_classifications(session, spec.object_type, instance.id)
+    repository.remove(session, instance)
+    changes.record(session, actor, object_type=spec.object_type, code=code, action="delete", before=before, after=None)
+
+
+def history(session: Session, kind: CatalogueKind, code: str) -> list[ChangeOut]:
+    spec = SPECS[kind]
+    return changes.history(session, spec.object_type, code)
+
+
+def object_ref(session: Session, kind: CatalogueKind, code: str) -> tuple[str, int, str]:
+    """(object type, id, owner agency code) for classification."""
+    spec = SPECS[kind]
+    instance, owner = _load(session, spec, code)
+    return spec.object_type, instance.id, owner
