@@ -1,7 +1,7 @@
 """interop
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-23 22:54:29.502489
 """
 

@@ -1,7 +1,7 @@
 """registry catalogue: applications, services, data sets, infrastructure, taxonomy, change log
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0003
 Create Date: 2026-11-23 23:14:14
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import spbe.core.db
 
 revision: str = "0004"
-down_revision: str | None = "0001"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
