@@ -76,6 +76,10 @@ i18n: $(BIN)/.installed ## Extract translatable text and update the id/en catalo
 bench-evaluation: $(BIN)/.installed ## Benchmark: score 615 agencies × 47 indicators and aggregate (target ≤ 1 s)
 	$(BIN)/python bench/bench_evaluation.py
 
+.PHONY: bench-identity
+bench-identity: install ## Benchmark: token endpoint req/s (private_key_jwt, 50 clients) and login p50/p95
+	$(BIN)/python bench/bench_identity.py
+
 .PHONY: bench-interop
 bench-interop: install ## Benchmark: direct vs nginx vs SPLP gateway with wrk (needs Debian wrk, nginx-light)
 	bench/interop/run.sh

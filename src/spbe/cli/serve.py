@@ -37,6 +37,7 @@ def serve(
             log_config=None,
             proxy_headers=True,
             server_header=False,
+            timeout_worker_healthcheck=60,  # importing the whole platform takes a few seconds per worker
         )
         return
     uvicorn.run(create_app(settings, only=only), host=bind_host, port=bind_port, log_config=None, server_header=False)

@@ -71,7 +71,15 @@ class Base(DeclarativeBase):
 def create_db_engine(url: str, *, echo: bool = False) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys and explicit transaction control."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, echo=echo, connect_args={"timeout": 30, "check_same_thread": False})
+        # As many connections as FastAPI's worker threads (40), so a burst of sync requests never waits
+        # on the pool while holding a thread another request needs.
+        engine = create_engine(
+            url,
+            echo=echo,
+            pool_size=40,
+            max_overflow=10,
+            connect_args={"timeout": 30, "check_same_thread": False},
+        )
         _configure_sqlite(engine)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)

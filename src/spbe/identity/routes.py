@@ -1,7 +1,180 @@
-"""HTTP routes of the `identity` module."""
+"""HTTP routes of the `identity` module: the OpenID Connect protocol endpoints (public at the route
+level; they authenticate clients themselves and answer with OAuth 2.0 errors), plus the pages."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import contextlib
+from collections.abc import Callable, Generator, Iterator
+from typing import Any, TypeVar, cast
 
-router = APIRouter()
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from spbe.core.deps import DbSession, get_db_session
+from spbe.core.security import public
+from spbe.core.templating import render
+from spbe.core.tokens import platform_issuer
+from spbe.identity import demo_rp, pages, sessions
+from spbe.identity.oidc import context, endpoints, flow
+from spbe.identity.oidc.http import NO_STORE, ProtocolRequest, ProtocolResponse, protocol_error
+from spbe.identity.oidc.server import Provider, make_provider
+
+router = APIRouter(tags=["identity"])
+T = TypeVar("T")
+
+
+def provider_of(request: Request) -> Provider:
+    provider: Provider | None = getattr(request.app.state, "identity_provider", None)
+    if provider is None:
+        provider = make_provider(platform_issuer(request.app.state.settings))
+        request.app.state.identity_provider = provider
+    return provider
+
+
+async def _form_request(request: Request) -> ProtocolRequest:
+    form = await request.form()
+    items = [(key, value) for key, value in form.multi_items() if isinstance(value, str)]
+    return ProtocolRequest(request.method, str(request.url), request.headers, request.query_params.multi_items(), items)
+
+
+async def _in_unit_of_work(request: Request, work: Callable[[Session], T]) -> T:
+    """Run ``work`` in one worker thread inside one unit of work (``get_db_session``, or its test
+    override). Protocol endpoints parse the form asynchronously first and hold a database connection
+    only while a thread runs: a ``DbSession`` dependency would hold it across the wait for a thread,
+    and 50 concurrent clients then exhaust the pool and the threads together."""
+    dependency = request.app.dependency_overrides.get(get_db_session, get_db_session)
+
+    def run() -> T:
+        units = dependency(request) if dependency is get_db_session else dependency()
+        session = next(units)
+        try:
+            with context.using(session):
+                result = work(session)
+        except BaseException as error:
+            _close(units, error)
+            raise
+        _close(units, None)
+        return result
+
+    return await run_in_threadpool(run)
+
+
+def _close(units: Iterator[Session], error: BaseException | None) -> None:
+    """Finish the unit of work like FastAPI would: commit (exhausting the generator) or roll back."""
+    generator = cast(Generator[Session, None, None], units)
+    if error is None:
+        next(generator, None)
+    else:
+        with contextlib.suppress(BaseException):  # the caller re-raises the original error
+            generator.throw(error)
+
+
+@router.get("/.well-known/openid-configuration", dependencies=[public], summary="OpenID Provider metadata")
+def openid_configuration(request: Request) -> JSONResponse:
+    body = endpoints.discovery(provider_of(request).issuer)
+    return JSONResponse(body, headers={"Cache-Control": "public, max-age=300"})
+
+
+@router.get("/oidc/jwks.json", dependencies=[public], summary="OIDC signing keys (JWKS)")
+def oidc_jwks(session: DbSession) -> JSONResponse:
+    return JSONResponse(endpoints.jwks(session), headers={"Cache-Control": "public, max-age=300"})
+
+
+@router.post("/oidc/token", dependencies=[public], summary="Token endpoint (private_key_jwt)")
+async def token(request: Request) -> Response:
+    oauth_request = await _form_request(request)
+    provider = provider_of(request)
+    result: ProtocolResponse = await _in_unit_of_work(request, lambda _: provider.create_token_response(oauth_request))
+    return result.to_starlette()
+
+
+@router.post("/oidc/par", dependencies=[public], summary="Pushed authorization request (RFC 9126)")
+async def par(request: Request) -> Response:
+    oauth_request = await _form_request(request)
+    provider = provider_of(request)
+    status, body = await _in_unit_of_work(request, lambda session: flow.push(session, provider, oauth_request))
+    return JSONResponse(body, status_code=status, headers=NO_STORE)
+
+
+@router.post("/oidc/revoke", dependencies=[public], summary="Token revocation (RFC 7009)")
+async def revoke(request: Request) -> Response:
+    oauth_request = await _form_request(request)
+    provider = provider_of(request)
+    result: ProtocolResponse = await _in_unit_of_work(
+        request, lambda _: provider.create_endpoint_response("revocation", oauth_request)
+    )
+    return result.to_starlette()
+
+
+@router.post("/oidc/introspect", dependencies=[public], summary="Token introspection (RFC 7662)")
+async def introspect(request: Request) -> Response:
+    oauth_request = await _form_request(request)
+    provider = provider_of(request)
+    result: ProtocolResponse = await _in_unit_of_work(
+        request, lambda _: provider.create_endpoint_response("introspection", oauth_request)
+    )
+    return result.to_starlette()
+
+
+@router.get("/oidc/userinfo", dependencies=[public], summary="UserInfo", operation_id="oidc_userinfo_get")
+@router.post("/oidc/userinfo", dependencies=[public], summary="UserInfo", operation_id="oidc_userinfo_post")
+def userinfo(request: Request, session: DbSession) -> Response:
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return _invalid_token("A bearer access token is required.")
+    try:
+        with context.using(session):
+            body = endpoints.userinfo(session, provider_of(request), value.strip())
+    except endpoints.InvalidToken:
+        return _invalid_token("The access token is invalid, expired or revoked.")
+    return JSONResponse(body, headers=NO_STORE)
+
+
+def _invalid_token(description: str) -> Response:
+    response = protocol_error("invalid_token", description, 401)
+    response.headers["WWW-Authenticate"] = f'Bearer error="invalid_token", error_description="{description}"'
+    return response
+
+
+@router.get("/oidc/authorize", dependencies=[public], summary="Authorization endpoint (code + PKCE S256)")
+def authorize(request: Request, session: DbSession) -> Response:
+    provider = provider_of(request)
+    oauth_request = ProtocolRequest("GET", str(request.url), request.headers, request.query_params.multi_items())
+    try:
+        with context.using(session):
+            result = flow.begin(session, provider, oauth_request)
+    except flow.FrontChannelError as error:
+        return _front_channel_error(request, error)
+    if isinstance(result, ProtocolResponse):
+        return result.to_starlette()
+    return pages.continue_authorization(request, session, result)
+
+
+def _front_channel_error(request: Request, error: flow.FrontChannelError) -> HTMLResponse:
+    context_data: dict[str, Any] = {"error": error.error, "description": error.description}
+    return render(request, "identity/protocol_error.html", context_data, status_code=400)
+
+
+@router.get("/oidc/logout", dependencies=[public], summary="RP-initiated logout")
+def logout(request: Request, session: DbSession) -> Response:
+    """Ends the provider session; redirects only to a registered ``post_logout_redirect_uri``."""
+    row = sessions.current(session, request.cookies.get(sessions.COOKIE))
+    if row is not None:
+        sessions.end(row)
+    target = pages.logout_target(
+        session,
+        request.query_params.get("client_id"),
+        request.query_params.get("post_logout_redirect_uri"),
+        request.query_params.get("state"),
+    )
+    response: Response = (
+        RedirectResponse(target, status_code=303) if target else render(request, "identity/logged_out.html")
+    )
+    response.delete_cookie(sessions.COOKIE, path="/")
+    return response
+
+
+router.include_router(pages.router)
+router.include_router(demo_rp.router)

@@ -62,6 +62,11 @@ def use_secret(source: Callable[[], str] | None) -> None:
     _secret_source = source or _settings_secret
 
 
+def platform_secret() -> str:
+    """The secret this process seals keys with; modules derive their own sealing keys from it (HKDF)."""
+    return _secret_source()
+
+
 def clear_cache() -> None:
     """Forget every unsealed and parsed key (tests; or after changing the secret)."""
     with _cache_lock:

@@ -1,0 +1,312 @@
+"""The person-facing pages (Bahasa Indonesia and English): sign-in, second factor, consent, the
+account page with "who used my data", and activation. They authenticate people with the provider's
+own session cookie, so the routes are ``public`` at the route level and check the cookie themselves.
+Forms post back to the same origin; the cookie is ``SameSite=Lax`` and ``HttpOnly``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from spbe.core.deps import DbSession
+from spbe.core.errors import SpbeError
+from spbe.core.security import public
+from spbe.core.templating import render
+from spbe.identity import accounts, release, repository, secrets, sessions
+from spbe.identity.accounts import LoginFailed
+from spbe.identity.models import LoginSession
+from spbe.identity.oidc import claims as claim_rules
+from spbe.identity.oidc import context, flow
+from spbe.identity.oidc.flow import Pending
+
+router = APIRouter(include_in_schema=False)
+Text = Annotated[str, Form()]
+OptionalText = Annotated[str, Form()]
+
+
+def _provider(request: Request) -> Any:
+    from spbe.identity.routes import provider_of
+
+    return provider_of(request)
+
+
+def _set_cookie(request: Request, response: Response, value: str) -> None:
+    secure = request.app.state.settings.public_url.startswith("https")
+    response.set_cookie(sessions.COOKIE, value, httponly=True, samesite="lax", secure=secure, path="/")
+
+
+def _redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def _with_auth(path: str, handle: str | None) -> str:
+    return f"{path}?auth={handle}" if handle else path
+
+
+def continue_authorization(
+    request: Request, session: Session, item: Pending, row: LoginSession | None = None
+) -> Response:
+    """After the request is parked: sign in, consent, or straight back to the RP with a code.
+    ``row`` is a session started by this very request (its cookie is not in the request yet)."""
+    row = row or sessions.current(session, request.cookies.get(sessions.COOKIE))
+    user = sessions.end_user(session, row) if row is not None else None
+    if user is None or "login" in item.prompt or not claim_rules.acr_satisfies(user.acr, item.acr_values):
+        return _redirect(_with_auth("/ikd/login", item.handle))
+    names = claim_rules.consent_claims(item.scope, item.claims_request)
+    needs_consent = user.subject.kind == "resident" and (
+        "consent" in item.prompt
+        or not release.consent_covers(session, user.subject.id, item.client.get_client_id(), names)
+    )
+    if needs_consent:
+        return _redirect(_with_auth("/ikd/consent", item.handle))
+    with context.using(session):
+        return flow.finish(session, _provider(request), item, user, str(request.url)).to_starlette()
+
+
+def _resume(request: Request, session: Session, handle: str | None, row: LoginSession | None = None) -> Response:
+    if not handle:
+        return _redirect("/ikd/account")
+    try:
+        item = flow.pending(session, _provider(request), handle)
+    except flow.FrontChannelError as error:
+        return _message(request, error.description, 400)
+    return continue_authorization(request, session, item, row)
+
+
+def _message(request: Request, text: str, status: int) -> HTMLResponse:
+    return render(request, "identity/message.html", {"message": text}, status_code=status)
+
+
+# sign-in
+
+
+@router.get("/ikd/login", dependencies=[public])
+def login_page(request: Request, auth: str | None = None) -> HTMLResponse:
+    return render(request, "identity/login.html", {"auth": auth or ""})
+
+
+@router.post("/ikd/login", dependencies=[public])
+def login_submit(
+    request: Request, session: DbSession, identifier: Text, password: Text, auth: OptionalText = ""
+) -> Response:
+    """First factor. A failure is recorded (audit, lockout counter) and the form shown again."""
+    try:
+        first = accounts.password_login(session, identifier, password)
+    except LoginFailed as error:
+        accounts.record_failure(session, "anonymous")
+        context_data = {"auth": auth, "error": error.detail, "identifier": ""}
+        return render(request, "identity/login.html", context_data, status_code=401)
+    value, row = sessions.start(session, first.subject, complete=not first.needs_otp, amr=["pwd"])
+    if first.needs_otp:
+        response: Response = _redirect(_with_auth("/ikd/login/otp", auth))
+    else:
+        accounts.record_login(session, first.subject, ["pwd"])
+        response = _resume(request, session, auth, row)
+    _set_cookie(request, response, value)
+    return response
+
+
+@router.get("/ikd/login/otp", dependencies=[public])
+def otp_page(request: Request, auth: str | None = None) -> HTMLResponse:
+    return render(request, "identity/otp.html", {"auth": auth or ""})
+
+
+@router.post("/ikd/login/otp", dependencies=[public])
+def otp_submit(request: Request, session: DbSession, code: Text, auth: OptionalText = "") -> Response:
+    row = sessions.current(session, request.cookies.get(sessions.COOKIE))
+    subject = sessions.pending_subject(session, row) if row is not None else None
+    if row is None or subject is None:
+        return _redirect(_with_auth("/ikd/login", auth))
+    try:
+        accounts.second_factor(session, subject, code)
+    except LoginFailed as error:
+        accounts.record_failure(session, subject.local_id)
+        return render(request, "identity/otp.html", {"auth": auth, "error": error.detail}, status_code=401)
+    sessions.complete(row, ["otp"])
+    accounts.record_login(session, subject, list(row.amr))
+    return _resume(request, session, auth)
+
+
+# consent
+
+
+@router.get("/ikd/consent", dependencies=[public])
+def consent_page(request: Request, session: DbSession, auth: str = "") -> Response:
+    state = _consent_state(request, session, auth)
+    if isinstance(state, Response):
+        return state
+    item, _ = state
+    names = claim_rules.consent_claims(item.scope, item.claims_request)
+    context_data = {
+        "auth": auth,
+        "client": item.client.row,
+        "claims": [(name, claim_rules.CLAIM_LABELS[name]) for name in names],
+    }
+    return render(request, "identity/consent.html", context_data)
+
+
+def _consent_state(request: Request, session: Session, auth: str) -> tuple[Pending, Any] | Response:
+    row = sessions.current(session, request.cookies.get(sessions.COOKIE))
+    user = sessions.end_user(session, row) if row is not None else None
+    if user is None:
+        return _redirect(_with_auth("/ikd/login", auth))
+    try:
+        return flow.pending(session, _provider(request), auth), user
+    except flow.FrontChannelError as error:
+        return _message(request, error.description, 400)
+
+
+@router.post("/ikd/consent", dependencies=[public])
+def consent_submit(request: Request, session: DbSession, decision: Text, auth: OptionalText = "") -> Response:
+    state = _consent_state(request, session, auth)
+    if isinstance(state, Response):
+        return state
+    item, user = state
+    with context.using(session):
+        if decision != "allow":
+            return flow.deny(session, _provider(request), item, str(request.url)).to_starlette()
+        names = claim_rules.consent_claims(item.scope, item.claims_request)
+        purpose = item.client.row.purpose or item.client.row.name
+        release.grant_consent(session, user.subject.id, item.client.get_client_id(), names, purpose)
+        return flow.finish(session, _provider(request), item, user, str(request.url)).to_starlette()
+
+
+# account
+
+
+def _resident_session(request: Request, session: Session) -> tuple[LoginSession, accounts.Subject] | None:
+    row = sessions.current(session, request.cookies.get(sessions.COOKIE))
+    user = sessions.end_user(session, row) if row is not None else None
+    if row is None or user is None or user.subject.kind != "resident":
+        return None
+    return row, user.subject
+
+
+@router.get("/ikd/account", dependencies=[public])
+def account_page(request: Request, session: DbSession) -> Response:
+    """The resident's own page: their data, consents (revocable) and who used their data."""
+    signed_in = _resident_session(request, session)
+    if signed_in is None:
+        return _redirect("/ikd/login")
+    account = repository.account(session, signed_in[1].id)
+    assert account is not None
+    resident = repository.resident(session, account.resident_id)
+    consents = repository.consents_of(session, account.id)
+    names = {client.client_id: client.name for client in repository.clients(session, [c.client_id for c in consents])}
+    context_data = {
+        "account": account,
+        "resident": resident,
+        "masked_nik": secrets_mask(resident.nik if resident else ""),
+        "consents": consents,
+        "client_names": names,
+        "uses": release.data_uses(session, account.public_id),
+        "labels": claim_rules.CLAIM_LABELS,
+    }
+    return render(request, "identity/account.html", context_data)
+
+
+def secrets_mask(nik: str) -> str:
+    from spbe.core.logging import mask_nik
+
+    return mask_nik(nik)
+
+
+@router.post("/ikd/account/consents/{client_id}/revoke", dependencies=[public])
+def revoke_consent(request: Request, session: DbSession, client_id: str) -> Response:
+    signed_in = _resident_session(request, session)
+    if signed_in is None:
+        return _redirect("/ikd/login")
+    try:
+        release.revoke_consent(session, signed_in[1].id, client_id)
+    except SpbeError as error:
+        return _message(request, error.detail, error.status_code)
+    return _redirect("/ikd/account")
+
+
+@router.post("/ikd/logout", dependencies=[public])
+def sign_out(request: Request, session: DbSession) -> Response:
+    row = sessions.current(session, request.cookies.get(sessions.COOKIE))
+    if row is not None:
+        sessions.end(row)
+    response = _redirect("/ikd/login")
+    response.delete_cookie(sessions.COOKIE, path="/")
+    return response
+
+
+def logout_target(session: Session, client_id: str | None, target: str | None, state: str | None) -> str | None:
+    """A ``post_logout_redirect_uri`` only when registered for the named client."""
+    client = repository.client(session, client_id) if client_id else None
+    if client is None or not target or target not in client.post_logout_redirect_uris:
+        return None
+    return f"{target}?state={state}" if state else target
+
+
+# activation
+
+
+@router.get("/ikd/activate", dependencies=[public])
+def activate_page(request: Request) -> HTMLResponse:
+    return render(request, "identity/activate.html", {})
+
+
+@router.post("/ikd/activate", dependencies=[public])
+def activate_submit(request: Request, session: DbSession, nik: Text, email: Text, phone: OptionalText = "") -> Response:
+    try:
+        public_id = accounts.start_activation(session, nik, email, phone)
+    except SpbeError as error:
+        return render(
+            request, "identity/activate.html", {"error": error.detail, "email": email}, status_code=error.status_code
+        )
+    return _redirect(f"/ikd/activate/code?account={public_id}")
+
+
+@router.get("/ikd/activate/code", dependencies=[public])
+def activate_code_page(request: Request, account: str) -> HTMLResponse:
+    return render(request, "identity/activate_code.html", {"account": account})
+
+
+@router.post("/ikd/activate/code", dependencies=[public])
+def activate_code_submit(request: Request, session: DbSession, account: Text, code: Text, password: Text) -> Response:
+    """The mailed code proves the address; the password is set in the same step."""
+    try:
+        row = accounts.check_code(session, account, code)
+        accounts.set_password(row, password)
+    except SpbeError as error:
+        return render(
+            request, "identity/activate_code.html", {"account": account, "error": error.detail}, status_code=400
+        )
+    value, _ = sessions.start(session, accounts.resident_subject(row), complete=False, amr=["pwd"])
+    seed = accounts.begin_totp(row)
+    response = render(request, "identity/activate_totp.html", _totp_context(seed, row.public_id))
+    _set_cookie(request, response, value)
+    return response
+
+
+def _totp_context(seed: str, public_id: str, error: str | None = None) -> dict[str, Any]:
+    return {"seed": seed, "uri": secrets.totp_uri(seed, f"IKD {public_id[:8]}"), "error": error}
+
+
+@router.post("/ikd/activate/authenticator", dependencies=[public])
+def activate_totp_submit(request: Request, session: DbSession, code: Text) -> Response:
+    row = sessions.current(session, request.cookies.get(sessions.COOKIE))
+    account = (
+        repository.account(session, row.subject_id) if row is not None and row.subject_kind == "resident" else None
+    )
+    if row is None or account is None or account.totp_sealed is None:
+        return _redirect("/ikd/activate")
+    try:
+        accounts.confirm_totp(session, account, code)
+    except SpbeError as error:
+        seed = secrets.unseal(account.totp_sealed)
+        return render(
+            request,
+            "identity/activate_totp.html",
+            _totp_context(seed, account.public_id, error.detail),
+            status_code=400,
+        )
+    sessions.complete(row, ["otp"])
+    return _redirect("/ikd/account")
