@@ -72,6 +72,10 @@ i18n: $(BIN)/.installed ## Extract translatable text and update the id/en catalo
 		--project="SPBE Platform" --version=0.1.0 --copyright-holder="SPBE Platform contributors" .
 	$(BIN)/pybabel update -i src/spbe/locale/messages.pot -d src/spbe/locale --no-fuzzy-matching --ignore-obsolete
 
+.PHONY: bench-registry
+bench-registry: $(BIN)/.installed ## Benchmark: import 27,400 apps, duplicate re-cluster, single checks, precision/recall (ARGS="--count 200000")
+	$(BIN)/python bench/bench_registry.py $(ARGS)
+
 .PHONY: bench-evaluation
 bench-evaluation: $(BIN)/.installed ## Benchmark: score 615 agencies × 47 indicators and aggregate (target ≤ 1 s)
 	$(BIN)/python bench/bench_evaluation.py

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import time
 from pathlib import Path
 from typing import Annotated
@@ -11,6 +10,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from spbe.cli import registry_duplicates
 from spbe.cli.runtime import console, error_console, friendly_errors, runtime
 from spbe.core.security import SYSTEM
 from spbe.registry.schemas.exchange import ExportFormat, ImportReport
@@ -110,17 +110,5 @@ def search(
     console.print(f"{page.total} match(es) in {1000 * (time.perf_counter() - started):.0f} ms")
 
 
-def _register_duplicates() -> None:
-    """``spbe registry duplicates`` comes from ``spbe.cli.registry_duplicates`` when it is installed."""
-    try:
-        module = importlib.import_module("spbe.cli.registry_duplicates")
-    except ModuleNotFoundError as error:
-        if error.name != "spbe.cli.registry_duplicates":
-            raise
-        return
-    command = getattr(module, "duplicates", None)
-    if command is not None:
-        app.command("duplicates")(command)
-
-
-_register_duplicates()
+app.command("duplicates")(registry_duplicates.duplicates)
+app.command("demo-generate")(registry_duplicates.demo_generate)
