@@ -6,5 +6,6 @@ from __future__ import annotations
 def load_all_models() -> None:
     import spbe.core.models
     import spbe.evaluation.models
+    import spbe.identity.models
     import spbe.interop.models
     import spbe.registry.models  # noqa: F401

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from spbe.cli import audit, db, demo, evaluation, interop, keys, nik, serve, wilayah
+from spbe.cli import audit, db, demo, evaluation, identity, interop, keys, nik, registry, serve, wilayah
 
 app = typer.Typer(
     name="spbe",
@@ -21,6 +21,8 @@ app.add_typer(nik.app, name="nik")
 app.add_typer(wilayah.app, name="wilayah")
 app.add_typer(audit.app, name="audit")
 app.add_typer(keys.app, name="keys")
+app.add_typer(registry.app, name="registry")
+app.add_typer(identity.app, name="identity")
 
 
 def main() -> None:
