@@ -1,7 +1,8 @@
 # ruff: noqa: S603
 """Drive the SPLP benchmark (see README.md): one stand-in back end, three paths, wrk at 50 connections.
 
-Usage: bench/interop/run.sh [--duration 10] [--connections 50] [--gateway-workers 2]
+Usage: bench/interop/run.sh [--duration 10] [--connections 50] [--gateway-workers 1,2]
+                            [--server own,uvicorn] [--modes off,metadata,bodies] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,7 +33,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_port(port: int, timeout: float = 20) -> None:
+def wait_port(port: int, timeout: float = 60) -> None:
     deadline = time.time() + timeout
     while time.time() < deadline:
         with socket.socket() as sock:
@@ -91,7 +93,9 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         os.killpg(process.pid, signal.SIGKILL)
 
 
-def run_gateway(env: dict[str, str], mode: str, workers: int, work: Path) -> tuple[subprocess.Popen[bytes], int]:
+def run_gateway(
+    env: dict[str, str], mode: str, workers: int, work: Path, server: str
+) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
     genv = {
         **env,
@@ -100,7 +104,9 @@ def run_gateway(env: dict[str, str], mode: str, workers: int, work: Path) -> tup
         "SPBE_LOG_LEVEL": "WARNING",
     }
     cmd = [str(BIN / "spbe"), "interop", "gateway", "--port", str(port), "--workers", str(workers)]
-    process = start(cmd, genv, work / f"gateway-{mode}.log")
+    if server != "default":  # "default": the CLI's own default (to measure older trees)
+        cmd += ["--server", server]
+    process = start(cmd, genv, work / f"gateway-{server}-{mode}-{workers}.log")
     wait_port(port)
     return process, port
 
@@ -109,7 +115,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=50)
-    parser.add_argument("--gateway-workers", type=int, default=2)
+    parser.add_argument("--gateway-workers", default="1,2", help="comma-separated worker counts to measure")
+    parser.add_argument("--server", default="own", help="comma-separated: own (default), uvicorn")
+    parser.add_argument("--repeat", type=int, default=1, help="rounds over all paths; medians are reported")
+    parser.add_argument("--modes", default="off,metadata,bodies")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     options = parser.parse_args()
     for tool in ("wrk", "nginx"):
@@ -121,6 +130,9 @@ def main() -> None:
     processes: list[subprocess.Popen[bytes]] = []
     try:
         results = bench(env, work, options, processes)
+        for process in processes[2:]:
+            stop(process)  # gateways: close their message-log streams before verifying
+        _verify(env)
     finally:
         for process in processes:
             if process.poll() is None:
@@ -162,34 +174,82 @@ def bench(
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     processes.append(start([nginx, "-c", str(work / "nginx.conf"), "-g", "daemon off;"], env, work / "nginx.log"))
     wait_port(nginx_port)
-    results = {}
-    seconds, connections = options.duration, options.connections
-    results["direct"] = wrk(f"http://127.0.0.1:{backend_port}/api/x", seconds, connections, [])
-    results["nginx"] = wrk(f"http://127.0.0.1:{nginx_port}/api/x", seconds, connections, [])
+    paths: dict[str, tuple[str, list[str], int]] = {
+        "direct": (f"http://127.0.0.1:{backend_port}/api/x", [], backend.pid),
+        "nginx": (f"http://127.0.0.1:{nginx_port}/api/x", [], processes[-1].pid),
+    }
+    paths.update(start_gateways(env, work, options, processes, key))
+    return measure(paths, options)
+
+
+def start_gateways(
+    env: dict[str, str], work: Path, options: argparse.Namespace, processes: list[subprocess.Popen[bytes]], key: str
+) -> dict[str, tuple[str, list[str], int]]:
+    """Every gateway variant runs at once (idle ones cost nothing), so rounds can alternate between them."""
     headers = [f"X-Road-Client: {CLIENT}", f"X-SPLP-Api-Key: {key}"]
-    for mode in ("off", "metadata", "bodies"):
-        gateway, port = run_gateway(env, mode, options.gateway_workers, work)
-        processes.append(gateway)
-        wrk(f"http://127.0.0.1:{port}/r1/{SERVICE}/x", 2, connections, headers)  # warm-up
-        results[f"gateway log={mode}"] = wrk(f"http://127.0.0.1:{port}/r1/{SERVICE}/x", seconds, connections, headers)
-        stop(gateway)
+    paths = {}
+    for server in options.server.split(","):
+        for workers in (int(w) for w in options.gateway_workers.split(",")):
+            for mode in options.modes.split(","):
+                gateway, port = run_gateway(env, mode, workers, work, server)
+                processes.append(gateway)
+                url = f"http://127.0.0.1:{port}/r1/{SERVICE}/x"
+                paths[f"{server} w={workers} log={mode}"] = (url, headers, gateway.pid)
+    return paths
+
+
+def cpu_seconds(root: int) -> float:
+    """CPU time (user + system) of a process and all its descendants, from /proc."""
+    ticks, parents = os.sysconf("SC_CLK_TCK"), {}
+    stats: dict[int, list[str]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            stats[int(entry.name)], parents[int(entry.name)] = fields, int(fields[1])
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in tree]
+        tree.update(children)
+        frontier += children
+    return sum(int(stats[pid][11]) + int(stats[pid][12]) for pid in tree if pid in stats) / ticks
+
+
+def measure(paths: dict[str, tuple[str, list[str], int]], options: argparse.Namespace) -> dict[str, dict[str, float]]:
+    """``--repeat`` rounds over all paths (round robin, so load from elsewhere hits all alike); medians.
+    ``cpu_us`` is the CPU time the proxy (nginx, gateway) spent per request: robust on a busy machine."""
+    runs: dict[str, list[dict[str, float]]] = {name: [] for name in paths}
+    for _ in range(options.repeat):
+        for name, (url, headers, pid) in paths.items():
+            wrk(url, 1, options.connections, headers)  # warm-up (connections, caches)
+            before = cpu_seconds(pid)
+            result = wrk(url, options.duration, options.connections, headers)
+            result["cpu_us"] = (cpu_seconds(pid) - before) / (result["rps"] * options.duration) * 1e6
+            runs[name].append(result)
+    return {name: {k: statistics.median(r[k] for r in results) for k in results[0]} for name, results in runs.items()}
+
+
+def _verify(env: dict[str, str]) -> None:
     verify = subprocess.run([str(BIN / "spbe"), "interop", "log", "verify"], env=env, capture_output=True, text=True)
     print(verify.stdout.strip().splitlines()[-1] if verify.stdout else verify.stderr)
-    return results
 
 
 def report(results: dict[str, dict[str, float]], options: argparse.Namespace) -> None:
     print(
         f"\nwrk -t2 -c{options.connections} -d{options.duration}s, 1 KB JSON, {os.cpu_count()} CPUs, "
-        f"gateway workers={options.gateway_workers}"
+        f"median of {options.repeat} round(s)"
     )
-    print(f"{'path':<24}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
-    for name, r in results.items():
-        print(f"{name:<24}{r['rps']:>10.0f}{r['p50']:>10.2f}{r['p99']:>10.2f}{r['errors']:>8.0f}")
+    print(f"{'path':<24}{'req/s':>8}{'p50 ms':>8}{'p99 ms':>8}{'errors':>7}{'/nginx':>7}{'CPU µs/req':>11}")
     nginx = results["nginx"]["rps"]
     for name, r in results.items():
-        if name.startswith("gateway"):
-            print(f"ratio {name} / nginx = {r['rps'] / nginx:.2f}")
+        ratio = f"{r['rps'] / nginx:.2f}" if name not in ("direct", "nginx") else ""
+        print(
+            f"{name:<24}{r['rps']:>8.0f}{r['p50']:>8.2f}{r['p99']:>8.2f}{r['errors']:>7.0f}{ratio:>7}{r['cpu_us']:>11.0f}"
+        )
+    print("CPU µs/req: the server process tree only (direct: the back end; nginx: nginx; else the gateway)")
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from spbe.interop.config_document import build_snapshot, read_document
 from spbe.interop.denials import DenialRecorder
 from spbe.interop.gateway import Gateway, GatewayParts
 from spbe.interop.identifiers import ClientId, ServiceId
-from spbe.interop.msglog.signing import load_or_create_signer
+from spbe.interop.msglog.signing import SignerHolder, active_signer
 from spbe.interop.msglog.writer import MessageLogWriter
 from spbe.interop.refresher import SnapshotHolder
 from spbe.interop.settings import GatewaySettings
@@ -120,7 +120,8 @@ def run_gateway(env: Env, scenario: Scenario, *, timeout_ms: int = 1000, log: bo
             await upstream.start()
             writer = None
             if log:
-                writer = MessageLogWriter(env.log_dir, "test-stream", load_or_create_signer(env.key_dir))
+                signers = SignerHolder(active_signer(env.session))
+                writer = MessageLogWriter(env.log_dir, "test-stream", signers)
                 await writer.start()
             holder = SnapshotHolder(build_snapshot(read_document(env.session)))
             parts = GatewayParts(

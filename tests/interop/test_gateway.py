@@ -10,7 +10,7 @@ import httpx
 
 from spbe.interop import xroad_errors as xe
 from spbe.interop.gateway import Gateway
-from spbe.interop.msglog.signing import trusted_keys
+from spbe.interop.msglog.signing import key_store_resolver
 from spbe.interop.msglog.verify import verify_log
 from tests.interop.conftest import CONSUMER, OTHER, SERVICE, Backend, Env, headers, run_gateway
 
@@ -229,7 +229,7 @@ def test_every_exchange_is_in_the_verified_log(env: Env) -> None:
         await client.get(f"{URL}/x")  # refused calls are logged too
 
     run_gateway(env, scenario)
-    keys = trusted_keys(env.key_dir)
+    keys = key_store_resolver(env.session)
     [report] = verify_log(env.log_dir, keys)
     assert report.ok
     assert report.signed_records == 6

@@ -19,7 +19,7 @@ import pytest
 from spbe.core import migrate
 from spbe.core.db import create_db_engine, make_session_factory, session_scope
 from spbe.core.keys import service as keys_service
-from spbe.interop.msglog.signing import trusted_keys
+from spbe.interop.msglog.signing import key_store_resolver
 from spbe.interop.msglog.verify import verify_log
 from tests.interop.conftest import CONSUMER, SERVICE, running_backend
 
@@ -120,7 +120,10 @@ def test_sigkill_under_load_loses_no_acknowledged_record(tmp_path: Path) -> None
 
     asyncio.run(main())
     log_dir = data_dir / "interop" / "msglog"
-    reports = verify_log(log_dir, trusted_keys(data_dir / "interop" / "msglog-keys"))
+    engine = create_db_engine(url)
+    with session_scope(make_session_factory(engine), write=False) as session:
+        reports = verify_log(log_dir, key_store_resolver(session))
+    engine.dispose()
     assert len(answered) > 100, "the load did not get going"
     assert reports
     assert all(r.ok for r in reports), [r.problems for r in reports]

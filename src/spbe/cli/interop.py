@@ -12,11 +12,12 @@ from rich.table import Table
 
 from spbe.cli.runtime import console, error_console, friendly_errors, runtime
 from spbe.core.errors import ValidationFailed
+from spbe.interop import noderun
 from spbe.interop import service as interop
 from spbe.interop.config_document import build_snapshot, read_document
 from spbe.interop.identifiers import ClientId, InvalidIdentifier, ServiceId, parse_client, parse_r1_path
 from spbe.interop.msglog import archive
-from spbe.interop.msglog.signing import trusted_keys
+from spbe.interop.msglog.signing import key_store_resolver
 from spbe.interop.msglog.verify import verify_log
 from spbe.interop.node import key_dir
 from spbe.interop.settings import get_gateway_settings
@@ -187,9 +188,15 @@ def gateway(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8080,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes (one message-log stream each).")] = 1,
+    server: Annotated[str, typer.Option(help="'own' (httptools on asyncio, fastest) or 'uvicorn' (ASGI).")] = "own",
 ) -> None:
     """Run a stand-alone gateway node (data plane only, uvloop + httptools)."""
-    console.print(f"SPLP gateway on http://{host}:{port} ({workers} worker(s))")
+    if server not in ("own", "uvicorn"):
+        raise ValidationFailed("--server is 'own' or 'uvicorn'")
+    console.print(f"SPLP gateway on http://{host}:{port} ({workers} worker(s), {server} server)")
+    if server == "own":
+        noderun.serve(host, port, workers)
+        return
     uvicorn.run(
         "spbe.interop.node:create_gateway_node",
         factory=True,
@@ -217,7 +224,8 @@ def log_verify(
 ) -> None:
     """Recompute every hash and check every signature of the message log."""
     anchors = archive.anchors(archive_dir) if archive_dir else {}
-    reports = verify_log(_log_dir(), trusted_keys(key_dir(runtime.settings)), anchors)
+    with runtime.unit_of_work(write=False) as session:
+        reports = verify_log(_log_dir(), key_store_resolver(session, key_dir(runtime.settings)), anchors)
     failed = [r for r in reports if not r.ok]
     for report in reports:
         state = "[green]ok[/green]" if report.ok else "[red]FAILED[/red]"

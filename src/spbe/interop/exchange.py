@@ -7,8 +7,9 @@ error response and writes the message-log record either way.
 from __future__ import annotations
 
 import hashlib
+import os
+import re
 import time
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
@@ -25,7 +26,20 @@ from spbe.interop.xroad_errors import GatewayError
 Receive = Any
 
 
-@dataclass
+@dataclass(slots=True)
+class RawRequest:
+    """A request as the gateway's own HTTP server hands it over: body already read (up to the limit)."""
+
+    method: str
+    raw_path: str
+    query: bytes
+    headers: list[tuple[bytes, bytes]]  # names lower-case, in arrival order
+    peer: str | None
+    body: bytes = b""
+    body_too_large: bool = False
+
+
+@dataclass(slots=True)
 class Exchange:
     """What the gateway knows about one call, filled in as it goes (and logged at the end)."""
 
@@ -36,7 +50,7 @@ class Exchange:
     request_in: float = field(default_factory=time.time)
     headers: IncomingHeaders = field(default_factory=IncomingHeaders)
     message_id: str = ""
-    request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    request_id: str = field(default_factory=lambda: new_uuid())
     client: ClientId | None = None
     service: ServiceId | None = None
     service_path: str = ""
@@ -45,17 +59,32 @@ class Exchange:
     request_out: float = 0.0
     response_in: float = 0.0
     denial: str | None = None
+    receive: Receive | None = None  # ASGI: the body is read only once the call is allowed
+    body_too_large: bool = False
 
 
-def start(scope: dict[str, Any]) -> Exchange:
+def start(scope: dict[str, Any], receive: Receive) -> Exchange:
+    """An exchange from an ASGI request (the platform app's middleware, tests)."""
     raw = scope.get("raw_path") or scope["path"].encode()
     peer = scope.get("client")
     exchange = Exchange(
         scope["method"], raw.decode("latin-1"), scope.get("query_string", b""), peer[0] if peer else None
     )
-    exchange.headers = read_request_headers(scope["headers"])
+    exchange.receive = receive
+    return _identify_message(exchange, scope["headers"])
+
+
+def start_raw(request: RawRequest) -> Exchange:
+    """An exchange from the gateway node's own HTTP server."""
+    exchange = Exchange(request.method, request.raw_path, request.query, request.peer)
+    exchange.body, exchange.body_too_large = request.body, request.body_too_large
+    return _identify_message(exchange, request.headers)
+
+
+def _identify_message(exchange: Exchange, raw_headers: list[tuple[bytes, bytes]]) -> Exchange:
+    exchange.headers = read_request_headers(raw_headers)
     given = exchange.headers.message_id
-    exchange.message_id = given.decode("latin-1") if given else str(uuid.uuid4())
+    exchange.message_id = given.decode("latin-1") if given else new_uuid()
     return exchange
 
 
@@ -107,10 +136,21 @@ def resolve_service(exchange: Exchange, snapshot: Snapshot) -> ServiceEntry:
 
 def _check_service_path(path: str) -> None:
     """No dot segments, backslashes or control characters: the path must mean what access control saw."""
-    decoded = unquote(path)
-    segments = decoded.split("/")
-    if any(s in (".", "..") for s in segments) or "\\" in decoded or any(ord(c) < 0x21 for c in decoded):
+    decoded = unquote(path) if "%" in path else path
+    if _ILLEGAL_PATH.search(decoded) is not None:
         raise GatewayError(xe.BAD_REQUEST, "the service path contains dot segments or illegal characters")
+
+
+_ILLEGAL_PATH = re.compile(r"[\x00-\x20\x7f\\]|(?:^|/)\.\.?(?:/|$)")
+
+
+def new_uuid() -> str:
+    """A random (version 4) UUID as text; ``str(uuid.uuid4())`` without the object."""
+    h = os.urandom(16).hex()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
+
+
+_VARIANT = {c: "89ab"[int(c, 16) & 3] for c in "0123456789abcdef"}
 
 
 def authorize(exchange: Exchange, service: ServiceEntry, client: ClientEntry) -> None:
@@ -127,10 +167,15 @@ def apply_quota(exchange: Exchange, service: ServiceEntry, quotas: QuotaTracker)
         raise GatewayError(xe.QUOTA_EXCEEDED, f"quota for {service.id} exhausted", retry_after=wait)
 
 
-async def read_body(exchange: Exchange, receive: Receive, limit: int) -> None:
+async def read_body(exchange: Exchange, limit: int) -> None:
     declared = exchange.headers.content_length
-    if declared is not None and (declared < 0 or declared > limit):
+    if (declared is not None and (declared < 0 or declared > limit)) or exchange.body_too_large:
         raise GatewayError(xe.MESSAGE_TOO_LARGE, f"request body larger than {limit} bytes")
+    if exchange.receive is not None:
+        exchange.body = await _receive_body(exchange.receive, limit)
+
+
+async def _receive_body(receive: Receive, limit: int) -> bytes:
     chunks, size, more = [], 0, True
     while more:
         message = await receive()
@@ -142,10 +187,10 @@ async def read_body(exchange: Exchange, receive: Receive, limit: int) -> None:
             raise GatewayError(xe.MESSAGE_TOO_LARGE, f"request body larger than {limit} bytes")
         chunks.append(chunk)
         more = message.get("more_body", False)
-    exchange.body = b"".join(chunks)
+    return b"".join(chunks)
 
 
-def upstream_headers(exchange: Exchange) -> list[tuple[str, str]]:
+def upstream_headers(exchange: Exchange) -> list[tuple[bytes, bytes]]:
     """Headers for the back end (and, serialised, for the request hash)."""
     assert exchange.client is not None
     assert exchange.service is not None
@@ -153,14 +198,14 @@ def upstream_headers(exchange: Exchange) -> list[tuple[str, str]]:
     if not exchange.headers.has_accept:
         headers.append((b"accept", b"application/json"))
     headers += [
-        (b"x-road-client", str(exchange.client).encode()),
-        (b"x-road-service", str(exchange.service).encode()),
+        (b"x-road-client", exchange.client.encoded),
+        (b"x-road-service", exchange.service.encoded),
         (b"x-road-id", exchange.message_id.encode("latin-1")),
         (b"x-road-request-id", exchange.request_id.encode()),
     ]
     serialized = serialize_request(exchange.method, exchange.raw_path, exchange.query, headers)
     exchange.request_hash = request_hash(serialized, exchange.body)
-    return [(n.decode("latin-1"), v.decode("latin-1")) for n, v in headers]
+    return headers
 
 
 def body_digest(body: bytes) -> str:

@@ -14,8 +14,6 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from yarl import URL
-
 from spbe.core.logging import mask_nik
 from spbe.interop import exchange as ex
 from spbe.interop import metaservices
@@ -36,6 +34,7 @@ from spbe.interop.xroad_errors import GatewayError
 ASGIApp = Any
 Scope = dict[str, Any]
 JSON = b"application/json;charset=utf-8"
+LOCAL_PATHS = frozenset({"/listClients", "/metrics"})
 
 
 @dataclass
@@ -68,30 +67,39 @@ class Gateway:
         self.metrics = Metrics()
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        """ASGI entry (the platform app's middleware and the tests)."""
         if scope["type"] == "http":
             path: str = scope["path"]
             if path.startswith("/r1/"):
-                await self._send(send, await self._r1(scope, receive))
+                await self._send(send, await self.handle(ex.start(scope, receive)))
                 return
-            if path == "/listClients":
-                await self._send(send, self._list_clients(scope))
-                return
-            if path == "/metrics":
-                await self._send(send, self._metrics())
+            if path in LOCAL_PATHS:
+                await self._send(send, self.local(path, scope.get("query_string", b"")))
                 return
         if self.fallthrough is not None:
             await self.fallthrough(scope, receive, send)
             return
         await self._send(send, Reply(404, [(b"content-type", b"text/plain")], b"not found\n"))
 
-    async def _r1(self, scope: Scope, receive: Any) -> Reply:
-        exchange = ex.start(scope)
+    async def handle_raw(self, request: ex.RawRequest) -> Reply | None:
+        """Entry for the node's own HTTP server; ``None`` for paths that are not the data plane's."""
+        if request.raw_path.startswith("/r1/"):
+            return await self.handle(ex.start_raw(request))
+        if request.raw_path in LOCAL_PATHS:
+            return self.local(request.raw_path, request.query)
+        return None
+
+    def local(self, path: str, query: bytes) -> Reply:
+        return self._list_clients(query) if path == "/listClients" else self._metrics()
+
+    async def handle(self, exchange: ex.Exchange) -> Reply:
+        """One ``/r1/…`` call, logged durably before the reply is returned."""
         if exchange.method == "GET" and exchange.raw_path.rsplit("/", 1)[-1] in metaservices.META_NAMES:
             meta = self._maybe_metaservice(exchange)
             if meta is not None:
                 return meta
         try:
-            reply = await self._forward(exchange, receive)
+            reply = await self._forward(exchange)
         except GatewayError as error:
             reply = _error_reply(error, exchange)
             self._note_denial(exchange)
@@ -101,7 +109,7 @@ class Gateway:
         self._observe(exchange, reply)
         return reply
 
-    async def _forward(self, exchange: ex.Exchange, receive: Any) -> Reply:
+    async def _forward(self, exchange: ex.Exchange) -> Reply:
         snapshot = self.parts.holder.current
         ex.check_uri(exchange, self.settings.max_uri_length)
         client = ex.identify_client(exchange, snapshot)
@@ -109,11 +117,14 @@ class Gateway:
         service = ex.resolve_service(exchange, snapshot)
         ex.authorize(exchange, service, client)
         ex.apply_quota(exchange, service, self.quotas)
-        await ex.read_body(exchange, receive, self.settings.max_message_bytes)
+        await ex.read_body(exchange, self.settings.max_message_bytes)
         headers = ex.upstream_headers(exchange)
-        url = URL(service.upstream.url_for(exchange.service_path, exchange.query.decode("latin-1")), encoded=True)
+        upstream = service.upstream
+        target = upstream.target_for(exchange.service_path, exchange.query)
         exchange.request_out = time.time()
-        response = await self.parts.upstream.call(exchange.method, str(url), headers, exchange.body, service.timeout_s)
+        response = await self.parts.upstream.call(
+            upstream, exchange.method, target, headers, exchange.body, service.timeout_s
+        )
         exchange.response_in = time.time()
         return self._provider_reply(exchange, response)
 
@@ -140,8 +151,8 @@ class Gateway:
         content_type = b"text/plain;charset=utf-8" if name == "getOpenAPI" and not body.startswith(b"{") else JSON
         return Reply(200, [(b"content-type", content_type), *_xroad_headers(exchange)], body)
 
-    def _list_clients(self, scope: Scope) -> Reply:
-        instance = metaservices.query_param(scope.get("query_string", b""), "xRoadInstance")
+    def _list_clients(self, query: bytes) -> Reply:
+        instance = metaservices.query_param(query, "xRoadInstance")
         body = metaservices.list_clients(self.parts.holder.current, instance)
         return Reply(200, [(b"content-type", JSON)], body)
 
@@ -223,9 +234,9 @@ def _xroad_headers(exchange: ex.Exchange) -> list[tuple[bytes, bytes]]:
         (b"x-road-request-id", exchange.request_id.encode()),
     ]
     if exchange.client is not None:
-        headers.append((b"x-road-client", str(exchange.client).encode()))
+        headers.append((b"x-road-client", exchange.client.encoded))
     if exchange.service is not None:
-        headers.append((b"x-road-service", str(exchange.service).encode()))
+        headers.append((b"x-road-service", exchange.service.encoded))
     return headers
 
 

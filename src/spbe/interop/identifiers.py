@@ -64,6 +64,11 @@ class ClientId:
     def object_type(self) -> str:
         return "MEMBER" if self.subsystem is None else "SUBSYSTEM"
 
+    @property
+    def encoded(self) -> bytes:
+        """The header form as bytes (cached)."""
+        return _as_bytes(str(self))
+
 
 @dataclass(frozen=True, slots=True)
 class ServiceId:
@@ -88,9 +93,20 @@ class ServiceId:
             else f"{provider}/{encode_part(self.service_code)}"
         )
 
+    @property
+    def encoded(self) -> bytes:
+        """The header form as bytes (cached)."""
+        return _as_bytes(str(self))
 
+
+@lru_cache(maxsize=65536)
+def _as_bytes(text: str) -> bytes:
+    return text.encode()
+
+
+@lru_cache(maxsize=16384)
 def parse_client(header: str) -> ClientId:
-    """Parse an ``X-Road-Client`` header value (three or four parts)."""
+    """Parse an ``X-Road-Client`` header value (three or four parts; cached, they repeat)."""
     raw_parts = header.strip().split("/")
     if len(raw_parts) not in (3, 4):
         raise InvalidIdentifier("X-Road-Client must be INSTANCE/CLASS/MEMBER[/SUBSYSTEM]")
@@ -115,10 +131,14 @@ def parse_r1_path(raw_path: str) -> RestTarget:
     parts = raw_path.split("/", 7)
     if len(parts) < 7 or parts[0] != "" or parts[1] != "r1":
         raise InvalidIdentifier("expected /r1/INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE[/path]")
-    decoded = [decode_part(p) for p in parts[2:7]]
-    provider = ClientId(decoded[0], decoded[1], decoded[2], decoded[3])
     rest = "/" + parts[7] if len(parts) == 8 else ""
-    return RestTarget(ServiceId(provider, decoded[4]), rest)
+    return RestTarget(_service_id(tuple(parts[2:7])), rest)
+
+
+@lru_cache(maxsize=16384)
+def _service_id(raw_parts: tuple[str, ...]) -> ServiceId:
+    decoded = [decode_part(p) for p in raw_parts]
+    return ServiceId(ClientId(decoded[0], decoded[1], decoded[2], decoded[3]), decoded[4])
 
 
 def parse_subsystem_path(raw_path: str) -> tuple[ClientId, str]:

@@ -9,29 +9,36 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from spbe.core.config import Settings, get_settings
-from spbe.core.db import create_db_engine, make_session_factory
+from spbe.core.db import create_db_engine, make_session_factory, session_scope
 from spbe.interop import demo_backend
 from spbe.interop.auth import ApiKeyAuthenticator
 from spbe.interop.denials import DenialRecorder
 from spbe.interop.gateway import Gateway, GatewayParts
 from spbe.interop.msglog.bodies import BodyCipher
-from spbe.interop.msglog.signing import load_or_create_signer
+from spbe.interop.msglog.signing import LogSigner, SignerHolder, active_signer, load_cached, save_cached
 from spbe.interop.msglog.writer import MessageLogWriter, new_stream_id
 from spbe.interop.refresher import DatabaseRefresher, SnapshotHolder
 from spbe.interop.settings import GatewaySettings, LogMode, get_gateway_settings
 from spbe.interop.upstream import UpstreamClient
 
 DATA_PLANE_PREFIXES = ("/r1/", "/listClients", "/metrics")
+logger = logging.getLogger("spbe.interop.node")
 
 
 def key_dir(core: Settings) -> Path:
+    """Legacy node-local message-log keys (segments signed before the key store was used)."""
     return core.data_dir / "interop" / "msglog-keys"
+
+
+def signer_cache(core: Settings) -> Path:
+    return core.data_dir / "interop" / "msglog-signer.json"
 
 
 class GatewayNode:
@@ -45,6 +52,9 @@ class GatewayNode:
         )
         self.denials = DenialRecorder(session_factory)
         self.gateway: Gateway | None = None
+        self.signers: SignerHolder | None = None
+        self._signer_task: asyncio.Task[None] | None = None
+        self._cached_kid = ""
 
     async def start(self) -> Gateway:
         upstream = UpstreamClient(
@@ -72,17 +82,49 @@ class GatewayNode:
         return self.settings.trust_loopback and not self.core.is_production
 
     async def _start_log(self) -> MessageLogWriter:
-        signer = await _in_thread(lambda: load_or_create_signer(key_dir(self.core)))
+        self.signers = SignerHolder(await _in_thread(self.load_signer))
         writer = MessageLogWriter(
             self.settings.resolved_log_dir(self.core.data_dir),
             new_stream_id(self.settings.node_id),
-            signer,
+            self.signers,
             segment_bytes=self.settings.log_segment_bytes,
         )
         await writer.start()
+        self._signer_task = asyncio.create_task(self._follow_rotation())
         return writer
 
+    def load_signer(self, create: bool = True) -> LogSigner:
+        """The key store's active message-log key (cached on disk); the cached one if the database is away."""
+        secret = self.core.resolved_secret_key()
+        try:
+            with session_scope(self.session_factory, write=create) as session:
+                signer = active_signer(session, create=create)
+        except Exception:
+            cached = load_cached(signer_cache(self.core), secret)
+            if cached is None:
+                raise
+            logger.warning("key store unreachable: signing the message log with the cached key %s", cached.key_id)
+            return cached
+        if signer.key_id != self._cached_kid:
+            save_cached(signer_cache(self.core), signer, secret)
+            self._cached_kid = signer.key_id
+        return signer
+
+    async def _follow_rotation(self) -> None:
+        """Pick up ``spbe keys rotate --purpose interop-msglog`` within a refresh interval."""
+        while self.signers is not None:
+            await asyncio.sleep(self.settings.refresh_seconds)
+            try:
+                signer = await _in_thread(lambda: self.load_signer(create=False))
+            except Exception:
+                logger.exception("could not refresh the message-log signing key")
+                continue
+            if self.signers.replace(signer):
+                logger.info("message log now signed with key %s", signer.key_id)
+
     async def stop(self) -> None:
+        if self._signer_task is not None:
+            self._signer_task.cancel()
         await self.refresher.stop()
         await self.denials.stop()
         await _in_thread(self.denials.flush)

@@ -70,6 +70,7 @@ class Upstream:
     host: str
     port: int
     base_path: str
+    host_header: bytes = b""  # the ``Host`` sent to the back end: its registered host, never the caller's
 
     @classmethod
     def parse(cls, url: str) -> Upstream:
@@ -77,7 +78,15 @@ class Upstream:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"back-end URL must be http(s)://host[:port][/path]: {url!r}")
         port = parts.port or (443 if parts.scheme == "https" else 80)
-        return cls(parts.scheme, parts.hostname, port, parts.path.rstrip("/"))
+        host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+        default = 443 if parts.scheme == "https" else 80
+        host_header = (host if port == default else f"{host}:{port}").encode("idna")
+        return cls(parts.scheme, parts.hostname, port, parts.path.rstrip("/"), host_header)
+
+    def target_for(self, service_path: str, query: bytes) -> bytes:
+        """The request target on the back end: base path, the caller's raw service path and query."""
+        target = (self.base_path + service_path).encode("latin-1") or b"/"
+        return target + b"?" + query if query else target
 
     def url_for(self, service_path: str, query: str) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host

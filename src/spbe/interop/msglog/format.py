@@ -56,8 +56,10 @@ def record_line(hash_hex: str, payload: bytes) -> bytes:
     return b"R " + hash_hex.encode() + b" " + payload + b"\n"
 
 
-def signature_line(seq: int, head: str, signature_b64: str) -> bytes:
-    return f"S {seq} {head} {signature_b64}\n".encode()
+def signature_line(seq: int, head: str, key_id: str, signature_b64: str) -> bytes:
+    """``S <seq> <head> <kid> <signature>``: the key is named per batch, so rotation can happen anywhere.
+    (Segments of the first version had no kid here: their key is the header's.)"""
+    return f"S {seq} {head} {key_id} {signature_b64}\n".encode()
 
 
 def end_line(head: str) -> bytes:

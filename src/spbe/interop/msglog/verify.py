@@ -12,10 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
 from spbe.interop.msglog.format import GENESIS, SEGMENT_SUFFIX, SegmentHeader, chain, signed_message
+from spbe.interop.msglog.signing import KeyResolver
 
 
 @dataclass
@@ -50,15 +48,13 @@ def segments_of(stream_dir: Path) -> list[Path]:
     return sorted(stream_dir.glob(f"*{SEGMENT_SUFFIX}"))
 
 
-def verify_log(
-    log_dir: Path, keys: dict[str, Ed25519PublicKey], anchors: dict[str, str] | None = None
-) -> list[StreamReport]:
+def verify_log(log_dir: Path, keys: KeyResolver, anchors: dict[str, str] | None = None) -> list[StreamReport]:
     """Verify every stream; ``anchors`` maps ``stream/segment`` to the expected prev hash of a segment whose
     predecessors were pruned (from the archive manifest)."""
     return [verify_stream(d, keys, anchors or {}) for d in stream_dirs(log_dir)]
 
 
-def verify_stream(stream_dir: Path, keys: dict[str, Ed25519PublicKey], anchors: dict[str, str]) -> StreamReport:
+def verify_stream(stream_dir: Path, keys: KeyResolver, anchors: dict[str, str]) -> StreamReport:
     report = StreamReport(stream_dir.name)
     cursor: _Cursor | None = None
     segments = segments_of(stream_dir)
@@ -83,7 +79,7 @@ def _lines(path: Path) -> Iterator[tuple[bytes, bool]]:
 
 def _verify_segment(
     path: Path,
-    keys: dict[str, Ed25519PublicKey],
+    keys: KeyResolver,
     anchors: dict[str, str],
     cursor: _Cursor | None,
     report: StreamReport,
@@ -100,14 +96,10 @@ def _verify_segment(
     if header.prev != expected_prev:
         report.problems.append(f"{path.name}: does not link to the previous segment")
         return cursor
-    key = keys.get(header.key_id)
-    if key is None:
-        report.problems.append(f"{path.name}: signing key {header.key_id} is not trusted")
-        return cursor
     state = _Cursor(header.start_hash(), cursor.seq if cursor else 0)
     for number, (line, complete) in enumerate(lines[1:], start=2):
         final = last_segment and number == len(lines)
-        problem = _check_line(line, complete, final, state, key, header, report)
+        problem = _check_line(line, complete, final, state, keys, header, report)
         if problem:
             report.problems.append(f"{path.name}:{number}: {problem}")
             return state
@@ -119,7 +111,7 @@ def _check_line(
     complete: bool,
     final: bool,
     state: _Cursor,
-    key: Ed25519PublicKey,
+    keys: KeyResolver,
     header: SegmentHeader,
     report: StreamReport,
 ) -> str | None:
@@ -129,7 +121,7 @@ def _check_line(
     if kind == b"R ":
         return _check_record(line, state, report)
     if kind == b"S ":
-        return _check_signature(line, state, key, header, report)
+        return _check_signature(line, state, keys, header, report)
     if line.startswith(b"#END "):
         return None if line[5:].decode() == state.head else "end marker does not match the chain"
     return "unknown line"
@@ -148,17 +140,24 @@ def _check_record(line: bytes, state: _Cursor, report: StreamReport) -> str | No
 
 
 def _check_signature(
-    line: bytes, state: _Cursor, key: Ed25519PublicKey, header: SegmentHeader, report: StreamReport
+    line: bytes, state: _Cursor, keys: KeyResolver, header: SegmentHeader, report: StreamReport
 ) -> str | None:
-    try:
-        _, seq_text, head, signature = line.decode().split(" ")
-    except ValueError:
+    fields = line.decode().split(" ")
+    if len(fields) == 4:  # first format: the segment header names the key
+        fields.insert(3, header.key_id)
+    if len(fields) != 5 or not fields[1].isdigit():
         return "malformed signature line"
+    _, seq_text, head, kid, signature = fields
     if int(seq_text) != state.seq or head != state.head:
         return "signature does not cover the chain head"
+    key = keys(kid)
+    if key is None:
+        return f"signing key {kid} is not known"
     try:
-        key.verify(base64.b64decode(signature), signed_message(header.stream, header.segment, state.seq, head))
-    except InvalidSignature:
+        raw = base64.b64decode(signature, validate=True)
+    except ValueError:
+        return "malformed signature"
+    if not key.verify(signed_message(header.stream, header.segment, state.seq, head), raw):
         return "bad signature"
     report.signed_records += state.pending
     state.pending = 0

@@ -1,7 +1,9 @@
 """Group commit: records handed in while one batch is being written and fsynced form the next batch,
 so one ``fdatasync`` covers many requests. ``append`` returns only once its record is on disk.
 
-All file and chain state is touched only by one writer thread, in batch order.
+Batches are strictly sequential. The event loop chains and signs a batch (a few µs per record, one
+signature per batch); the writer thread only writes and ``fdatasync``s it, so it holds the GIL for as
+little as possible and hands control back to the loop quickly.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from spbe.interop.msglog.format import (
     signature_line,
     signed_message,
 )
-from spbe.interop.msglog.signing import LogSigner
+from spbe.interop.msglog.signing import SignerHolder
 
 LOCK_NAME = "LOCK"
 
@@ -37,14 +39,14 @@ def new_stream_id(node_id: str) -> str:
 class _SegmentFile:
     """The open segment of a stream and the chain head (writer thread only)."""
 
-    def __init__(self, directory: Path, stream: str, signer: LogSigner, max_bytes: int) -> None:
+    def __init__(self, directory: Path, stream: str, signer: SignerHolder, max_bytes: int) -> None:
         self.directory, self.stream, self.signer, self.max_bytes = directory, stream, signer, max_bytes
         self.number, self.seq, self.head, self.fd, self.size = 0, 0, GENESIS, -1, 0
 
     def open_next(self) -> None:
         self.number += 1
         header = SegmentHeader(
-            self.stream, self.number, self.head, dt.datetime.now(dt.UTC).isoformat(), self.signer.key_id
+            self.stream, self.number, self.head, dt.datetime.now(dt.UTC).isoformat(), self.signer.current.key_id
         )
         path = self.directory / segment_name(self.number)
         self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o640)
@@ -59,20 +61,27 @@ class _SegmentFile:
             view = view[written:]
         return len(data)
 
-    def write_batch(self, payloads: list[bytes]) -> int:
-        """Chain, sign and durably write one batch; return the sequence number of its last record."""
+    def prepare(self, payloads: list[bytes]) -> tuple[bytes, str, int]:
+        """Chain and sign one batch (event loop): its bytes, the new chain head and its last sequence number."""
         lines = []
+        head, seq = self.head, self.seq
         for payload in payloads:
-            self.head = chain(self.head, payload)
-            self.seq += 1
-            lines.append(record_line(self.head, payload))
-        signature = self.signer.sign(signed_message(self.stream, self.number, self.seq, self.head))
-        lines.append(signature_line(self.seq, self.head, signature))
-        self.size += self._write(b"".join(lines))
+            head = chain(head, payload)
+            seq += 1
+            lines.append(record_line(head, payload))
+        signer = self.signer.current
+        signature = signer.sign(signed_message(self.stream, self.number, seq, head))
+        lines.append(signature_line(seq, head, signer.key_id, signature))
+        return b"".join(lines), head, seq
+
+    def commit(self, data: bytes, head: str, seq: int) -> None:
+        """Durably write a prepared batch (writer thread); the chain advances only once it is written."""
+        self._write(data)
+        self.size += len(data)
+        self.head, self.seq = head, seq
         os.fdatasync(self.fd)
         if self.size >= self.max_bytes:
             self.rotate()
-        return self.seq
 
     def rotate(self) -> None:
         self.close()
@@ -97,7 +106,7 @@ def _fsync_dir(directory: Path) -> None:
 class MessageLogWriter:
     """One stream of the message log, written by group commit. Use ``start``/``append``/``close``."""
 
-    def __init__(self, log_dir: Path, stream: str, signer: LogSigner, *, segment_bytes: int = 64 << 20) -> None:
+    def __init__(self, log_dir: Path, stream: str, signer: SignerHolder, *, segment_bytes: int = 64 << 20) -> None:
         self.stream_dir = log_dir / stream
         self.stream = stream
         self._segment = _SegmentFile(self.stream_dir, stream, signer, segment_bytes)
@@ -136,7 +145,7 @@ class MessageLogWriter:
             if not batch:
                 continue
             try:
-                last = await loop.run_in_executor(self._executor, self._segment.write_batch, [p for p, _ in batch])
+                last = await self._write(loop, [p for p, _ in batch])
             except Exception as exc:  # disk full, I/O error: every caller in the batch gets a 500
                 for _, future in batch:
                     if not future.done():
@@ -148,6 +157,11 @@ class MessageLogWriter:
             for index, (_, future) in enumerate(batch):
                 if not future.done():
                     future.set_result(first + index)
+
+    async def _write(self, loop: asyncio.AbstractEventLoop, payloads: list[bytes]) -> int:
+        data, head, last = self._segment.prepare(payloads)
+        await loop.run_in_executor(self._executor, self._segment.commit, data, head, last)
+        return last
 
     async def close(self) -> None:
         if self._task is not None:

@@ -2,7 +2,7 @@
 
 identity
 
-Revision ID: 0006
+Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-23 23:13:35.519477
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 import spbe.core.db
 
-revision: str = "0006"
+revision: str = "0005"
 down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
