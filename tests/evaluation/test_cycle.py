@@ -142,6 +142,9 @@ def test_suggestions_cite_or_say_no_data(client: TestClient, act_as: Act) -> Non
     assert [s["indicator"] for s in suggestions] == [15, 18, 42, 43, 44, 45, 46, 47]
     assert all(s["status"] in {"no data", "suggested"} for s in suggestions)
     assert all(s["suggested_level"] is None or s["citations"] for s in suggestions)
+    registry = next(s for s in suggestions if s["indicator"] == 15)
+    assert registry["status"] == "suggested"  # KEMENDAGRI owns the Aplikasi Umum SIPD in the reference data
+    assert "Sistem Informasi Pemerintahan Daerah" in {citation["label"] for citation in registry["citations"]}
 
 
 def test_history_shows_change_per_indicator(client: TestClient, act_as: Act) -> None:

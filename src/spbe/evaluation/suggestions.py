@@ -13,6 +13,8 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
+from spbe.registry.service import applications as registry_applications
+
 NO_DATA = "no data"
 
 
@@ -86,10 +88,7 @@ class RegistryApplications:
     indicators: tuple[int, ...] = (15,)
 
     def suggest(self, session: Session, agency_code: str, indicator: int) -> Suggestion:
-        list_applications = _service("spbe.registry.service", "list_applications")
-        if list_applications is None:
-            return _no_data(indicator, self.name, "The application registry has no data for this platform yet.")
-        applications = list(list_applications(session, agency_code=agency_code))
+        applications = registry_applications.list_applications(session, agency_code=agency_code)
         citations = tuple(Citation("registry", "application", str(a.id), str(a.name)) for a in applications)
         summary = f"{len(applications)} application(s) registered in the Arsitektur SPBE"
         return Suggestion(indicator, self.name, "suggested" if applications else NO_DATA, summary, None, citations)
