@@ -11,6 +11,7 @@ from spbe.app import MODULES, create_app
 from spbe.cli.runtime import console, friendly_errors, runtime
 from spbe.core.errors import ConfigurationError
 from spbe.core.logging import configure_logging
+from spbe.interop import noderun
 
 
 @friendly_errors
@@ -27,6 +28,10 @@ def serve(
     configure_logging(settings.log_level, settings.log_format)
     bind_host, bind_port = host or settings.host, port or settings.port
     console.print(f"SPBE Platform on [bold]http://{bind_host}:{bind_port}[/bold] ({only or 'all modules'})")
+    if only == "interop":
+        # A gateway node: the SPLP data plane on its own HTTP server, FastAPI behind it for everything else.
+        noderun.serve(bind_host, bind_port, workers, fallback_factory=interop_node_app)
+        return
     if workers > 1:
         uvicorn.run(
             "spbe.cli.serve:factory_for_workers",
@@ -41,6 +46,11 @@ def serve(
         )
         return
     uvicorn.run(create_app(settings, only=only), host=bind_host, port=bind_port, log_config=None, server_header=False)
+
+
+def interop_node_app():  # type: ignore[no-untyped-def]
+    """The FastAPI side of a gateway node (module-level so worker processes can import it)."""
+    return create_app(only="interop")
 
 
 def factory_for_workers():  # type: ignore[no-untyped-def]
