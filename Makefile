@@ -9,6 +9,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 PYTEST_ARGS ?=
 export SPBE_PORT := $(PORT)
+export SPBE_PUBLIC_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: help
 help: ## List every target with what it does

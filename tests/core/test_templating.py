@@ -17,7 +17,7 @@ from spbe.core.security import public
 from spbe.core.templating import ModuleTemplateLoader, get_environment, lang_switch_url, render
 
 HTML = {"accept": "text/html,application/xhtml+xml"}
-ROOMS = ("/registry", "/interop", "/identity", "/portal", "/evaluation")
+ROOMS = ("/registry", "/interop", "/ikd/account", "/portal", "/evaluation")
 
 
 def _h1(html: str) -> str:
@@ -230,3 +230,10 @@ def test_language_switch_never_links_off_site() -> None:
     assert url.startswith("/")
     assert not url.startswith(("//", "/\\"))
     assert url.endswith("evil.example/x?lang=en")
+
+
+def test_every_room_in_the_navigation_opens(client: TestClient) -> None:
+    for room in ROOMS:
+        response = client.get(room, headers={"Accept": "text/html"}, follow_redirects=True)
+        assert response.status_code == 200, f"{room} answers {response.status_code}"
+        assert "govuk-header" in response.text or "govuk-template" in response.text

@@ -6,13 +6,13 @@ used. Where the module a source needs is not deployed yet, the suggestion says "
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
+from spbe.interop import catalogue as interop_catalogue
 from spbe.registry.service import applications as registry_applications
 
 NO_DATA = "no data"
@@ -50,14 +50,6 @@ class EvidenceSource(Protocol):
     def suggest(self, session: Session, agency_code: str, indicator: int) -> Suggestion: ...
 
 
-def _service(module: str, function: str) -> Callable[..., Any] | None:
-    try:
-        found = getattr(importlib.import_module(module), function, None)
-    except ImportError:
-        return None
-    return found if callable(found) else None
-
-
 def _no_data(indicator: int, source: str, reason: str) -> Suggestion:
     return Suggestion(indicator, source, NO_DATA, reason)
 
@@ -70,13 +62,12 @@ class SplpServices:
     indicators: tuple[int, ...] = (18,)
 
     def suggest(self, session: Session, agency_code: str, indicator: int) -> Suggestion:
-        list_services = _service("spbe.interop.service", "services_of_agency")
-        if list_services is None:
-            return _no_data(indicator, self.name, "The SPLP gateway (interop) has no data for this platform yet.")
-        services = list(list_services(session, agency_code))
-        citations = tuple(Citation("interop", "service", str(s.id), str(s.code)) for s in services)
+        services = interop_catalogue.services_of_agency(session, agency_code)
+        if not services:
+            return _no_data(indicator, self.name, "The agency publishes no service on the SPLP gateway yet.")
+        citations = tuple(Citation("interop", "service", str(s.id), s.service_id) for s in services)
         level = min(5, 1 + len(services) // 2) if services else None
-        summary = f"{len(services)} SPLP service(s) published or consumed"
+        summary = f"{len(services)} SPLP service(s) published"
         return Suggestion(indicator, self.name, "suggested", summary, level, citations)
 
 

@@ -1,7 +1,20 @@
-"""HTTP routes of the `interop` module."""
+"""HTTP routes of the interop module (the data plane itself is raw ASGI in ``spbe.interop.gateway``)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from spbe.core.deps import AppSettings, DbSession
+from spbe.core.security import public
+from spbe.core.templating import render
+from spbe.interop import catalogue
 
 router = APIRouter()
+
+
+@router.get("/interop", dependencies=[public], include_in_schema=False)
+def catalogue_page(request: Request, session: DbSession, settings: AppSettings) -> HTMLResponse:
+    """The service catalogue: what agencies publish on SPLP, and how to call it."""
+    entries = catalogue.catalogue(session)
+    return render(request, "interop/catalogue.html", {"entries": entries, "public_url": settings.public_url})
