@@ -69,5 +69,16 @@ def _authenticated(request: Request) -> Principal:
     return verifier(token.strip())
 
 
+def optional_principal(request: Request) -> Principal | None:
+    """The caller when a valid bearer token came with the request, else ``None``.
+
+    For public pages that show more (e.g. links to forms) to a signed-in caller.
+    """
+    try:
+        return _authenticated(request)
+    except Unauthorized:
+        return None
+
+
 public = Depends(_public)
 Authenticated = Annotated[Principal, Depends(_authenticated)]

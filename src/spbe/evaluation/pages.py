@@ -5,14 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
 from spbe.core.deps import DbSession
 from spbe.core.errors import NotFound
-from spbe.core.security import public
+from spbe.core.security import Principal, public
 from spbe.core.templating import render
-from spbe.evaluation import charts
+from spbe.evaluation import charts, forms
 from spbe.evaluation.integration import get_subject, group_of, list_subjects
 from spbe.evaluation.national import GROUPS
 from spbe.evaluation.service import national, views
@@ -62,7 +62,13 @@ def heatmap(request: Request, session: DbSession, year: Year = None, group: str 
 
 
 @router.get("/agencies/{agency_code}", response_class=HTMLResponse)
-def agency(request: Request, agency_code: str, session: DbSession, year: Year = None) -> HTMLResponse:
+def agency(
+    request: Request,
+    agency_code: str,
+    session: DbSession,
+    viewer: Annotated[Principal | None, Depends(forms.viewer)],
+    year: Year = None,
+) -> HTMLResponse:
     """An agency's index, predikat, domain radar, levels, suggested evidence and history."""
     subject = get_subject(session, agency_code)
     history = views.history(session, subject.code)
@@ -83,6 +89,7 @@ def agency(request: Request, agency_code: str, session: DbSession, year: Year = 
         "trend": charts.trend([(h.year, h.index) for h in history]),
         "suggestions": suggestions_for(session, subject.code),
         "change": next((h.change for h in history if h.year == chosen), {}),
+        "actions": forms.actions_for(viewer, subject.code),
     }
     return render(request, "evaluation/agency.html", context)
 

@@ -1,0 +1,39 @@
+"""CSRF protection for the evaluation's HTML forms: a double-submit cookie token.
+
+The platform has no CSRF helper yet, so this small one lives here. A GET of a form page sets a random
+token in the cookie ``spbe_eval_csrf`` (SameSite=Strict, HttpOnly, path ``/evaluation``) and puts the same
+token in a hidden ``csrf_token`` field; a POST is accepted only when both are present and equal
+(constant-time compare). Another site can make a browser send the cookie but cannot read it to fill the
+field. Replace with a platform-wide helper when ``core`` gets one.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+
+from fastapi import Request, Response
+
+from spbe.core.errors import Forbidden
+
+COOKIE = "spbe_eval_csrf"
+FIELD = "csrf_token"
+
+
+def token_for(request: Request) -> str:
+    """The token already in the browser's cookie, or a fresh one (set it with ``set_cookie``)."""
+    existing = request.cookies.get(COOKIE, "")
+    return existing if len(existing) >= 32 else secrets.token_urlsafe(32)
+
+
+def set_cookie(response: Response, token: str, request: Request) -> Response:
+    secure = request.url.scheme == "https"
+    response.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=secure, path="/evaluation")
+    return response
+
+
+def verify(request: Request, submitted: object) -> None:
+    """Refuse (403) a POST whose form token is missing or differs from the cookie's."""
+    cookie = request.cookies.get(COOKIE, "")
+    if not cookie or not isinstance(submitted, str) or not hmac.compare_digest(cookie, submitted):
+        raise Forbidden("The form's security token is missing or does not match; reload the page and try again.")
