@@ -8,10 +8,9 @@ write. The generator draws from these; the ground-truth label of an application 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+
+from spbe.registry.demo import jsondata
 
 # Agency groups used for the shares: central (kementerian/lpnk/lembaga), provinsi, kabupaten/kota.
 C, P, K = "central", "provinsi", "kabkota"
@@ -35,23 +34,11 @@ class Family:
 ADM, PUB = "administrasi", "publik"
 RAA_FUNGSI, RAA_MISI = "RAA.2.2", "RAA.2.1"
 
-DATA_FILE = Path(__file__).parent / "data" / "families.json"
-
-
-def _tuples(value: Any) -> Any:
-    """JSON lists back to the tuples the generator expects (dicts keep their order and values)."""
-    if isinstance(value, list):
-        return tuple(_tuples(item) for item in value)
-    if isinstance(value, dict):
-        return {key: _tuples(item) for key, item in value.items()}
-    return value
-
 
 def _load() -> tuple[tuple[Family, ...], tuple[str, ...]]:
     """The families live in ``data/families.json`` (edit them there: it is data, not code)."""
-    raw = json.loads(DATA_FILE.read_text(encoding="utf-8"))
-    families = tuple(Family(**{key: _tuples(value) for key, value in item.items()}) for item in raw["families"])
-    return families, tuple(raw["agency_units_central"])
+    raw = jsondata.load("families.json")
+    return tuple(Family(**item) for item in raw["families"]), raw["agency_units_central"]
 
 
 FAMILIES, AGENCY_UNITS_CENTRAL = _load()

@@ -8,23 +8,12 @@ on local topics; a topic picked by several regions is a small duplicate group of
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
+from spbe.registry.demo import jsondata
+
 # sector → (affair, service area, objects); each object is "words|description of what the app does"
-DATA_FILE = Path(__file__).parent / "data" / "missions.json"
-
-
-def _tuples(value: Any) -> Any:
-    if isinstance(value, list):
-        return tuple(_tuples(item) for item in value)
-    if isinstance(value, dict):
-        return {key: _tuples(item) for key, item in value.items()}
-    return value
-
-
-_DATA: dict[str, Any] = {key: _tuples(value) for key, value in json.loads(DATA_FILE.read_text("utf-8")).items()}
+_DATA: dict[str, Any] = jsondata.load("missions.json")
 
 # Sector → (affair, service area, objects "Name|what the application does"); edit data/missions.json.
 SECTORS: dict[str, tuple[str, str, tuple[str, ...]]] = _DATA["SECTORS"]
