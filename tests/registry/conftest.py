@@ -11,33 +11,13 @@ from fastapi.testclient import TestClient
 
 from spbe.core.errors import Unauthorized
 from spbe.core.security import Principal
+from spbe.registry.service.applications import COLUMNS
 
 STAFF = Principal("staff-bdg", "staff", "KOTA-32.73", frozenset({"registry:write"}))
 OTHER_STAFF = Principal("staff-kab", "staff", "KAB-32.04", frozenset({"registry:write"}))
 READ_ONLY_STAFF = Principal("staff-ro", "staff", "KOTA-32.73", frozenset())
 COORDINATOR = Principal("koordinator", "staff", "KOMDIGI", frozenset({"registry:admin"}))
 PRINCIPALS = {p.subject: p for p in (STAFF, OTHER_STAFF, READ_ONLY_STAFF, COORDINATOR)}
-
-COLUMNS = [
-    "code",
-    "name",
-    "acronym",
-    "description",
-    "agency_code",
-    "kind",
-    "wali_agency_code",
-    "category",
-    "affairs",
-    "service_area",
-    "status",
-    "hosting",
-    "technology",
-    "url",
-    "users",
-    "functional_fit",
-    "technical_fit",
-    "datasets",
-]
 
 
 def auth(principal: Principal) -> dict[str, str]:

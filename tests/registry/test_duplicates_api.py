@@ -15,29 +15,10 @@ from typer.testing import CliRunner
 from spbe.core.security import SYSTEM, Principal
 from spbe.registry.demo.seed import add_integrations
 from spbe.registry.duplicates import service
+from spbe.registry.service.applications import COLUMNS
 from spbe.registry.service.imports import import_applications
 
 API = "/api/v1/registry/duplicates"
-COLUMNS = [
-    "code",
-    "name",
-    "acronym",
-    "description",
-    "agency_code",
-    "kind",
-    "wali_agency_code",
-    "category",
-    "affairs",
-    "service_area",
-    "status",
-    "hosting",
-    "technology",
-    "url",
-    "users",
-    "functional_fit",
-    "technical_fit",
-    "datasets",
-]
 MAIL = "Pengelolaan surat masuk dan surat keluar, disposisi pimpinan dan tanda tangan elektronik naskah dinas."
 STAFF = "Pengelolaan data induk pegawai ASN, kenaikan pangkat, cuti dan pensiun pegawai negeri sipil."
 APPS = [

@@ -23,11 +23,9 @@ from pathlib import Path
 from spbe.core.wilayah.loader import DATA_DIR as WILAYAH_DIR
 from spbe.registry.demo.families import AGENCY_UNITS_CENTRAL, FAMILIES, Family
 from spbe.registry.demo.missions import ACTION_VERBS, ACTIONS, AGENCY_SECTORS, LOCAL_TOPICS, SECTORS, SUBPROCESSES
+from spbe.registry.service.applications import COLUMNS
 
-IMPORT_COLUMNS = (
-    "code", "name", "acronym", "description", "agency_code", "kind", "wali_agency_code", "category", "affairs",
-    "service_area", "status", "hosting", "technology", "url", "users", "functional_fit", "technical_fit", "datasets",
-)  # fmt: skip
+IMPORT_COLUMNS = tuple(COLUMNS)  # exactly the import format of the catalogue
 CENTRAL_FILE = Path(__file__).resolve().parents[1] / "data" / "central_agencies.csv"
 NATIONAL_COUNT = 27_400
 MIN_MISSIONS = 2
