@@ -230,12 +230,27 @@ async def self_assessment_save(
             cycle.self_assess(session, principal, agency_code, year, entries)
         except ValidationFailed as exc:
             errors = _service_errors(exc, instrument, numbers)
+    return _after_save(request, session, form, agency_code, year, "self-assessment", values, errors)
+
+
+def _after_save(
+    request: Request,
+    session: Session,
+    form: FormData,
+    agency_code: str,
+    year: int,
+    step: str,
+    values: dict[int, tuple[str, str]],
+    errors: list[PageError],
+) -> Response:
+    """After saving a step's form: the form again with its errors (422), else the check page or a banner."""
+    review = step == "review"
     if errors:
-        context = _form_context(session, agency_code, year, review=False, values=values, errors=errors)
-        return _page(request, "evaluation/self_assessment.html", context, status_code=422)
-    if form.get("action") == "continue":
-        return RedirectResponse(_base(agency_code, year) + "/self-assessment/check", status_code=303)
-    return RedirectResponse(_base(agency_code, year) + "/self-assessment?saved=true", status_code=303)
+        context = _form_context(session, agency_code, year, review=review, values=values, errors=errors)
+        template = "evaluation/review.html" if review else "evaluation/self_assessment.html"
+        return _page(request, template, context, status_code=422)
+    follow = "/check" if form.get("action") == "continue" else "?saved=true"
+    return RedirectResponse(f"{_base(agency_code, year)}/{step}{follow}", status_code=303)
 
 
 @router.get("/self-assessment/check", response_class=HTMLResponse)
@@ -299,12 +314,7 @@ async def review_save(
             cycle.review(session, principal, agency_code, year, entries)
         except ValidationFailed as exc:
             errors = _service_errors(exc, instrument, numbers)
-    if errors:
-        context = _form_context(session, agency_code, year, review=True, values=values, errors=errors)
-        return _page(request, "evaluation/review.html", context, status_code=422)
-    if form.get("action") == "continue":
-        return RedirectResponse(_base(agency_code, year) + "/review/check", status_code=303)
-    return RedirectResponse(_base(agency_code, year) + "/review?saved=true", status_code=303)
+    return _after_save(request, session, form, agency_code, year, "review", values, errors)
 
 
 @router.get("/review/check", response_class=HTMLResponse)
