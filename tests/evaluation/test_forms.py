@@ -12,7 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from spbe.core.security import Principal
-from spbe.evaluation import csrf, forms
+from spbe.core import csrf
+from spbe.evaluation import forms
 from spbe.evaluation.demo import seed_demo_evaluations
 from spbe.evaluation.models import AssessmentItem
 from tests.evaluation.conftest import ASSESSOR, STAFF_A, STAFF_B

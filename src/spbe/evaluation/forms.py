@@ -6,7 +6,7 @@ Pages under ``/evaluation/agencies/{code}/{year}/…`` call the same service lay
 Authentication gap: the pages declare ``Authenticated`` (a bearer token), like the API. Browsers have
 no bearer token until the IKD staff login for back offices exists, so for now these pages are usable
 only by clients that send one (and by tests, which override the dependency). POSTs carry a
-double-submit CSRF token (``evaluation.csrf``).
+double-submit CSRF token (``core.csrf``).
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ from spbe.core.errors import Forbidden, ValidationFailed
 from spbe.core.i18n import gettext as _
 from spbe.core.security import Authenticated, Principal, optional_principal
 from spbe.core.templating import render
-from spbe.evaluation import csrf, repository
+from spbe.core import csrf
+from spbe.evaluation import repository
 from spbe.evaluation.instruments.spec import Instrument
 from spbe.evaluation.integration import get_subject
 from spbe.evaluation.schemas import AssessmentOut, LevelEntry, ReviewEntry

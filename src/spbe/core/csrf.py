@@ -1,10 +1,9 @@
-"""CSRF protection for the evaluation's HTML forms: a double-submit cookie token.
+"""CSRF protection for every module's HTML forms: a double-submit cookie token.
 
-The platform has no CSRF helper yet, so this small one lives here. A GET of a form page sets a random
-token in the cookie ``spbe_eval_csrf`` (SameSite=Strict, HttpOnly, path ``/evaluation``) and puts the same
-token in a hidden ``csrf_token`` field; a POST is accepted only when both are present and equal
-(constant-time compare). Another site can make a browser send the cookie but cannot read it to fill the
-field. Replace with a platform-wide helper when ``core`` gets one.
+A GET of a form page sets a random token in the cookie ``spbe_csrf`` (SameSite=Strict, HttpOnly, path
+``/``) and puts the same token in a hidden ``csrf_token`` field; a POST is accepted only when both are
+present and equal (constant-time compare). Another site can make a browser send the cookie but cannot
+read it to fill the field.
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ from fastapi import Request, Response
 
 from spbe.core.errors import Forbidden
 
-COOKIE = "spbe_eval_csrf"
+COOKIE = "spbe_csrf"
 FIELD = "csrf_token"
 
 
@@ -28,7 +27,7 @@ def token_for(request: Request) -> str:
 
 def set_cookie(response: Response, token: str, request: Request) -> Response:
     secure = request.url.scheme == "https"
-    response.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=secure, path="/evaluation")
+    response.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=secure, path="/")
     return response
 
 
