@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from spbe.core.security import Principal
 from spbe.core import csrf
+from spbe.core.security import Principal
 from spbe.evaluation import forms
 from spbe.evaluation.demo import seed_demo_evaluations
 from spbe.evaluation.models import AssessmentItem

@@ -20,12 +20,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from spbe.core import csrf
 from spbe.core.deps import DbSession
 from spbe.core.errors import Forbidden, ValidationFailed
 from spbe.core.i18n import gettext as _
 from spbe.core.security import Authenticated, Principal, optional_principal
 from spbe.core.templating import render
-from spbe.core import csrf
 from spbe.evaluation import repository
 from spbe.evaluation.instruments.spec import Instrument
 from spbe.evaluation.integration import get_subject
