@@ -18,9 +18,11 @@ from spbe.core.nik import routes as nik_routes
 from spbe.core.problems import install_error_handlers
 from spbe.core.tokens import make_token_verifier, platform_issuer
 from spbe.core.web import install_web
+from spbe.core.websignin.install import install_web_signin
 from spbe.core.wilayah import routes as wilayah_routes
 from spbe.evaluation import routes as evaluation_routes
 from spbe.identity import routes as identity_routes
+from spbe.identity.oidc.fastpath import TokenEndpoint
 from spbe.interop import routes as interop_routes
 from spbe.interop.node import GatewayMiddleware
 from spbe.portal import routes as portal_routes
@@ -61,6 +63,10 @@ def create_app(settings: Settings | None = None, *, only: str | None = None) -> 
     keys_service.use_secret(settings.resolved_secret_key)
     install_error_handlers(app)
     install_web(app)
+    install_web_signin(app, settings)
+    if only in (None, "identity"):
+        # POST /oidc/token as raw ASGI before FastAPI's routing, see spbe.identity.oidc.fastpath
+        app.add_middleware(TokenEndpoint)
     app.add_middleware(RequestLogMiddleware)
     if only in (None, "interop"):
         # SPLP data plane (/r1/…, /listClients, /metrics): raw ASGI in front of FastAPI, see spbe.interop.gateway

@@ -15,6 +15,7 @@ from spbe.core.keys.schemas import Purpose
 from spbe.core.wilayah import service as wilayah_service
 from spbe.evaluation.demo import seed_demo_evaluations
 from spbe.evaluation.service.instruments import sync_instruments
+from spbe.identity.platform_client import ensure_platform_client
 from spbe.identity.seed import seed_demo_identity
 from spbe.interop.seed import seed_demo_interop
 from spbe.registry import service as registry_service
@@ -41,6 +42,7 @@ SEED_STEPS: list[SeedStep] = [
     SeedStep("Region codes (Kemendagri)", wilayah_service.seed_regions, reference=True),
     SeedStep("Agencies (instansi)", registry_service.seed_agencies_step, reference=True),
     SeedStep("Reference architectures and Aplikasi Umum", registry_service.seed_reference_step, reference=True),
+    SeedStep("Browser sign-in with IKD (relying party spbe-web)", ensure_platform_client, reference=True),
     SeedStep("Demo national application inventory (27,400 applications)", seed_demo_applications),
     SeedStep("Evaluation instruments (PermenPANRB 59/2020)", sync_instruments, reference=True),
     SeedStep("Demo SPBE evaluations 2018–2024", seed_demo_evaluations),

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     log_format: Literal["json", "console"] = "json"
     default_locale: Literal["id", "en"] = "id"
     sql_echo: bool = False
+    web_issuer: str | None = None
+    web_client_id: str = "spbe-web"
 
     @model_validator(mode="after")
     def _production_needs_secrets(self) -> Settings:

@@ -91,3 +91,10 @@ class Conflict(SpbeError):
 class ConfigurationError(SpbeError):
     status_code = 500
     title = "Configuration error"
+
+
+class ServiceUnavailable(SpbeError):
+    """A service this one depends on (e.g. the sign-in provider) is not answering or not set up."""
+
+    status_code = 503
+    title = "Service unavailable"

@@ -56,21 +56,46 @@ def _public() -> None:
     """Marks a route as deliberately open to anyone."""
 
 
+SESSION_COOKIE = "spbe_session"
+"""The browser session's access token (set by ``core.websignin`` after an IKD sign-in)."""
+UNSAFE_SITES = frozenset({"cross-site", "same-site"})
+
+
+def _bearer(request: Request) -> str | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def _check_same_origin(request: Request) -> None:
+    """A cookie-authenticated change must come from our own pages (SameSite=Lax already stops most)."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    origin = request.headers.get("origin")
+    own = f"{request.url.scheme}://{request.url.netloc}"
+    if (origin and origin != own) or request.headers.get("sec-fetch-site") in UNSAFE_SITES:
+        raise Unauthorized("A signed-in browser may only change data from this platform's own pages.")
+
+
 @_mark("authenticated")
 def _authenticated(request: Request) -> Principal:
-    """The caller named by a valid ``Authorization: Bearer`` token, or 401."""
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("This endpoint needs a bearer token (Authorization: Bearer …).")
+    """The caller named by a valid ``Authorization: Bearer`` token or browser session cookie, or 401."""
+    token = _bearer(request)
+    from_cookie = token is None
+    if token is None:
+        token = request.cookies.get(SESSION_COOKIE, "").strip() or None
+    if token is None:
+        raise Unauthorized("This needs a bearer token (Authorization: Bearer …) or signing in at /masuk.")
     verifier: TokenVerifier | None = getattr(request.app.state, "token_verifier", None)
     if verifier is None:
         raise Unauthorized("No token issuer is configured on this node.")
-    return verifier(token.strip())
+    principal = verifier(token)
+    if from_cookie:
+        _check_same_origin(request)
+    return principal
 
 
 def optional_principal(request: Request) -> Principal | None:
-    """The caller when a valid bearer token came with the request, else ``None``.
+    """The caller when a valid bearer token or session came with the request, else ``None``.
 
     For public pages that show more (e.g. links to forms) to a signed-in caller.
     """

@@ -33,6 +33,8 @@ from jinja2 import (
 from jinja2.runtime import Context
 
 from spbe.core import i18n
+from spbe.core.security import optional_principal
+from spbe.core.websignin.cookies import display_name
 
 logger = logging.getLogger("spbe.templating")
 
@@ -126,7 +128,17 @@ def base_context(request: Request, locale: str) -> dict[str, Any]:
         "other_locale": i18n.other_locale(locale),
         "lang_switch_url": lang_switch_url(request, locale),
         "assets_ready": vendor_assets_ready(),
+        "viewer": _viewer(request),
     }
+
+
+def _viewer(request: Request) -> dict[str, str] | None:
+    """Who is signed in on this browser, for the header's sign-in / sign-out link."""
+    principal = optional_principal(request)
+    if principal is None:
+        return None
+    name = display_name(request) or principal.subject.removeprefix("staff:")
+    return {"name": name, "kind": principal.kind}
 
 
 def render(

@@ -11,13 +11,14 @@ from dataclasses import dataclass
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from spbe.core import i18n
 from spbe.core.errors import FieldError
 from spbe.core.i18n import N_
 from spbe.core.security import public
 from spbe.core.templating import STATIC_MOUNT, mount_static, render
+from spbe.core.websignin.cookies import signin_url
 
 logger = logging.getLogger("spbe.web")
 
@@ -94,6 +95,10 @@ def render_error_page(request: Request, status: int, title: str, detail: str, er
     ``title`` and ``detail`` arrive in English; the page shows a translated title chosen by status,
     and ``detail`` only for statuses where it helps (never for a 5xx, whose detail is generic).
     """
+    if status == 401 and request.method == "GET" and not request.url.path.startswith(("/masuk", "/keluar")):
+        # a page that needs a signed-in person: sign in (IKD) and come back here
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(signin_url(here), status_code=303)
     context = {
         "status": status,
         "error": error_text(status),

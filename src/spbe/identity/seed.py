@@ -50,9 +50,21 @@ STREETS = (
     "Jl. Veteran",
 )
 DEMO_STAFF = (
-    ("admin.kemendagri", "Admin Kemendagri", "KEMENDAGRI", ["registry:admin", "identity:admin"]),
-    ("operator.kominfo", "Operator Komdigi", "KOMDIGI", ["registry:editor", "interop:operator"]),
-    ("petugas.bandung", "Petugas Dukcapil Kota Bandung", "KOTA-32.73", ["portal:caseworker", "identity:officer"]),
+    (
+        "admin.kemendagri",
+        "Admin Kemendagri",
+        "KEMENDAGRI",
+        ["registry:admin", "identity:admin", "evaluation:self-assess"],
+    ),
+    ("operator.kominfo", "Operator Komdigi", "KOMDIGI", ["registry:write", "interop:operator"]),
+    (
+        "petugas.bandung",
+        "Petugas Dukcapil Kota Bandung",
+        "KOTA-32.73",
+        ["portal:caseworker", "identity:officer", "registry:write", "evaluation:self-assess", "interop:operator"],
+    ),
+    ("penilai.kemenpanrb", "Penilai Evaluasi SPBE", "KEMENPANRB", ["evaluation:assess"]),
+    ("koordinator.kemenpanrb", "Koordinator SPBE Nasional", "KEMENPANRB", ["evaluation:admin", "registry:admin"]),
 )
 DEMO_PASSWORD = "demo-password-123"  # development demo only; the seed refuses to run in production  # noqa: S105
 DEMO_RP_ID = "demo-rp"
