@@ -125,7 +125,7 @@ class TestRp:
             "jti": jti or uuid.uuid4().hex,
             **claims,
         }
-        header = {"alg": alg or self.key["alg"], "kid": kid or self.key.key_id}
+        header = {"alg": alg or self.key["alg"], "kid": kid or self.key["kid"]}
         token = jwt.JWT(header=header, claims=payload)
         token.make_signed_token(key or self.key)
         return str(token.serialize())
