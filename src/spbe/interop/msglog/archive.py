@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from spbe.interop.msglog import lookup
 from spbe.interop.msglog.format import GENESIS, SegmentHeader
 from spbe.interop.msglog.verify import segments_of, stream_dirs
 from spbe.interop.msglog.writer import LOCK_NAME
@@ -107,6 +108,7 @@ def prune(log_dir: Path, archive_dir: Path, retention_days: int, now: float | No
         name = f"{segment.parent.name}/{segment.name}"
         if name in archived and segment.stat().st_mtime < cutoff:
             segment.unlink()
+            segment.with_name(segment.name + lookup.SUFFIX).unlink(missing_ok=True)
             removed.append(name)
     return removed
 
@@ -121,25 +123,15 @@ def anchors(archive_dir: Path) -> dict[str, str]:
 
 
 def find(log_dir: Path, message_id: str) -> list[dict[str, Any]]:
-    """Every record whose ``X-Road-Id`` is ``message_id`` (a linear scan; an index comes later)."""
-    needle = json.dumps(message_id).encode()
+    """Every record whose ``X-Road-Id`` is ``message_id``: closed segments through their sidecar index
+    (``msglog.lookup``), the live segment of a running writer by scanning it."""
     found = []
     for stream_dir in stream_dirs(log_dir):
-        for segment in segments_of(stream_dir):
-            data = segment.read_bytes()
-            if needle not in data:
-                continue
-            found += _matching(segment, data, message_id)
+        segments = segments_of(stream_dir)
+        live = segments[-1:] if _stream_is_live(stream_dir) else []
+        for segment in segments:
+            if segment in live:
+                found += lookup.find_by_scan(segment, message_id)
+            else:
+                found += lookup.find_in_closed(segment, message_id)
     return found
-
-
-def _matching(segment: Path, data: bytes, message_id: str) -> list[dict[str, Any]]:
-    out = []
-    for line in data.splitlines():
-        if line.startswith(b"R ") and message_id.encode() in line:
-            record = json.loads(line[67:])
-            if record.get("id") == message_id:
-                record["_segment"] = f"{segment.parent.name}/{segment.name}"
-                record["_hash"] = line[2:66].decode()
-                out.append(record)
-    return out
