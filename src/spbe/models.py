@@ -8,4 +8,5 @@ def load_all_models() -> None:
     import spbe.evaluation.models
     import spbe.identity.models
     import spbe.interop.models
+    import spbe.interop.trust_models
     import spbe.registry.models  # noqa: F401

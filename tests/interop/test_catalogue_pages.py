@@ -26,7 +26,7 @@ def test_services_of_agency_is_evidence_for_indicator_18(db_session: Session) ->
     suggestion = SplpServices().suggest(db_session, "KEMENDAGRI", 18)
     assert suggestion.status == "suggested"
     assert suggestion.citations[0].label == "ID/GOV/KEMENDAGRI/DUKCAPIL/penduduk"
-    assert SplpServices().suggest(db_session, "KOTA-32.73", 18).status == "no data"
+    assert SplpServices().suggest(db_session, "KEMENKEU", 18).status == "no data"  # not on SPLP
 
 
 def test_portal_says_honestly_it_is_not_open_yet(client: TestClient) -> None:

@@ -8,11 +8,12 @@ from typing import Annotated
 
 import typer
 import uvicorn
+from pydantic import ValidationError as PydanticValidationError
 from rich.table import Table
 
 from spbe.cli.runtime import console, error_console, friendly_errors, runtime
 from spbe.core.errors import ValidationFailed
-from spbe.interop import noderun
+from spbe.interop import access_requests, noderun, openapi_docs
 from spbe.interop import service as interop
 from spbe.interop.config_document import build_snapshot, read_document
 from spbe.interop.identifiers import ClientId, InvalidIdentifier, ServiceId, parse_client, parse_r1_path
@@ -20,6 +21,8 @@ from spbe.interop.msglog import archive
 from spbe.interop.msglog.signing import key_store_resolver
 from spbe.interop.msglog.verify import verify_log
 from spbe.interop.node import key_dir
+from spbe.interop.permissions import CLI
+from spbe.interop.schemas import AccessRequestIn, AccessRequestOut
 from spbe.interop.settings import get_gateway_settings
 
 app = typer.Typer(help="SPLP gateway: members, services, access rights, message log.", no_args_is_help=True)
@@ -86,11 +89,13 @@ def service_add(
     service: Annotated[str, typer.Argument(help="INSTANCE/CLASS/CODE/SUBSYSTEM/SERVICE")],
     url: Annotated[str, typer.Option(help="The back end's base URL (the only URL the gateway will call).")],
     title: Annotated[str, typer.Option(help="Human title.")] = "",
-    openapi: Annotated[Path | None, typer.Option(help="OpenAPI 3 JSON file; its paths become endpoints.")] = None,
+    openapi: Annotated[
+        Path | None, typer.Option(help="OpenAPI 3 file (JSON or YAML); its paths become endpoints.")
+    ] = None,
     timeout_ms: Annotated[int, typer.Option(min=100, help="Back-end timeout.")] = 30_000,
 ) -> None:
     """Register or update a REST service."""
-    document = openapi.read_text(encoding="utf-8") if openapi else None
+    document = openapi_docs.parse(openapi.read_bytes()).json_text if openapi else None
     with runtime.unit_of_work() as session:
         interop.register_service(
             session, _service(service), interop.ServiceSpec(title, url, timeout_ms, document), actor=ACTOR
@@ -180,6 +185,78 @@ def key_revoke(key_id: Annotated[str, typer.Argument(help="The key id (the part 
     with runtime.unit_of_work() as session:
         interop.revoke_api_key(session, key_id, actor=ACTOR)
     console.print(f"Revoked {key_id}")
+
+
+@app.command("request-access")
+@friendly_errors
+def request_access(
+    service: Annotated[str, typer.Argument(help="INSTANCE/CLASS/CODE/SUBSYSTEM/SERVICE")],
+    client: Annotated[
+        str, typer.Option("--client", help="The subsystem that will call (INSTANCE/CLASS/CODE/SUBSYSTEM).")
+    ],
+    purpose: Annotated[str, typer.Option(help="What the access is for (the provider reads it).")],
+    endpoint: Annotated[
+        list[str] | None, typer.Option(help="Only this endpoint, 'METHOD /path' (repeatable); default: whole service.")
+    ] = None,
+) -> None:
+    """File an access request on behalf of a consumer subsystem. Audited."""
+    try:
+        data = AccessRequestIn(service=service, client=client, endpoints=endpoint or [], purpose=purpose)
+    except PydanticValidationError as exc:
+        raise ValidationFailed("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())) from None
+    with runtime.unit_of_work() as session:
+        out = access_requests.request_access(session, CLI, data)
+    console.print(f"Access request {out.id}: {out.client} → {out.service} ({out.status})")
+
+
+@app.command("requests")
+@friendly_errors
+def list_requests(
+    status: Annotated[str | None, typer.Option(help="requested | approved | rejected | withdrawn")] = None,
+) -> None:
+    """Access requests, newest first."""
+    with runtime.unit_of_work(write=False) as session:
+        rows = access_requests.list_requests(session, CLI, status=status)
+    _print_requests(rows)
+
+
+def _print_requests(rows: list[AccessRequestOut]) -> None:
+    """One block per request (a table would truncate identifiers in a narrow terminal)."""
+    for row in rows:
+        endpoints = ", ".join(row.endpoints) or "*"
+        console.print(
+            f"#{row.id} {row.status} {row.client} → {row.service} [{endpoints}]", soft_wrap=True, markup=False
+        )
+        console.print(
+            f"    purpose: {row.purpose}  (by {row.requested_by}, {row.requested_at:%Y-%m-%d %H:%M} UTC)",
+            soft_wrap=True,
+            markup=False,
+        )
+        if row.decided_by:
+            reason = f": {row.reason}" if row.reason else ""
+            console.print(f"    {row.status} by {row.decided_by}{reason}", soft_wrap=True, markup=False)
+    console.print(f"{len(rows)} request(s)")
+
+
+@app.command()
+@friendly_errors
+def approve(request_id: Annotated[int, typer.Argument(help="The access request id.")]) -> None:
+    """Approve an access request: the grant is created; gateways apply it within the refresh interval."""
+    with runtime.unit_of_work() as session:
+        out = access_requests.decide(session, CLI, request_id, approve=True)
+    console.print(f"Approved {out.id}: {out.client} may call {out.service} ({', '.join(out.endpoints) or '*'})")
+
+
+@app.command()
+@friendly_errors
+def reject(
+    request_id: Annotated[int, typer.Argument(help="The access request id.")],
+    reason: Annotated[str, typer.Option(help="Why (the requester sees it).")],
+) -> None:
+    """Reject an access request with a reason."""
+    with runtime.unit_of_work() as session:
+        out = access_requests.decide(session, CLI, request_id, approve=False, reason=reason)
+    console.print(f"Rejected {out.id}: {out.reason}")
 
 
 @app.command()

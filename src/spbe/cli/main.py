@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from spbe.cli import audit, db, demo, evaluation, identity, interop, keys, nik, registry, serve, wilayah
+from spbe.cli import audit, db, demo, evaluation, identity, interop, interop_trust, keys, nik, registry, serve, wilayah
 
 app = typer.Typer(
     name="spbe",
@@ -15,6 +15,7 @@ app = typer.Typer(
 app.command("serve")(serve.serve)
 app.add_typer(db.app, name="db")
 app.add_typer(interop.app, name="interop")
+interop_trust.register(interop.app)  # spbe interop ca|cert|oauth-client
 app.add_typer(demo.app, name="demo")
 app.add_typer(evaluation.app, name="evaluation")
 app.add_typer(nik.app, name="nik")

@@ -118,6 +118,12 @@ def make_token_verifier(
     return _Verifier(PublishedKeys(session_factory, purposes), issuer, leeway)
 
 
+def verifier_for_keys(published: PublishedKeys, issuer: str, *, leeway: int = LEEWAY_SECONDS) -> TokenVerifier:
+    """The same checks against keys the caller keeps itself (a ``PublishedKeys`` subclass), e.g. the SPLP
+    gateway, which carries the published keys in its configuration snapshot and never reads them per call."""
+    return _Verifier(published, issuer, leeway)
+
+
 def _header(token: str) -> dict[str, Any]:
     try:
         header: dict[str, Any] = jws.extract_compact(token.encode("ascii")).headers()

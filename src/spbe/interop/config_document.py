@@ -7,7 +7,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from spbe.core.db import utcnow
+from spbe.core.keys import crypto
+from spbe.core.keys import service as keys
+from spbe.core.keys.schemas import Purpose
 from spbe.interop import repository
+from spbe.interop import trust_repository as trust_repo
 from spbe.interop.identifiers import ClientId, ServiceId
 from spbe.interop.snapshot import (
     ClientEntry,
@@ -17,10 +22,12 @@ from spbe.interop.snapshot import (
     QuotaDef,
     ServiceEntry,
     Snapshot,
+    TrustEntries,
     Upstream,
 )
 
 Document = dict[str, Any]
+TOKEN_KEY_PURPOSES = (Purpose.oidc,)  # access tokens of IKD machine clients are signed with the oidc key
 
 
 def read_document(session: Session) -> Document:
@@ -81,7 +88,29 @@ def read_document(session: Session) -> Document:
             {"subsystem_id": k.subsystem_id, "key_id": k.key_id, "sha256": k.secret_sha256}
             for k in repository.active_api_keys(session)
         ],
+        **read_trust(session),
+        "token_keys": read_token_keys(session),
     }
+
+
+def read_trust(session: Session) -> Document:
+    """Client certificates (valid and revoked) and linked OAuth clients, by subsystem id."""
+    now = utcnow()
+    return {
+        "certificates": [
+            {"fingerprint": c.fingerprint_sha256, "subsystem_id": c.subsystem_id}
+            for c in trust_repo.valid_client_certificates(session, now)
+        ],
+        "revoked_certificates": list(trust_repo.revoked_client_fingerprints(session, now)),
+        "oauth_clients": [
+            {"client_id": o.client_id, "subsystem_id": o.subsystem_id} for o in trust_repo.linked_clients(session)
+        ],
+    }
+
+
+def read_token_keys(session: Session) -> list[dict[str, Any]]:
+    """The published (active, next, recently retired) public keys that sign IKD access tokens."""
+    return [dict(row.public_jwk) for row in keys.published_keys(session, TOKEN_KEY_PURPOSES)]
 
 
 class _Builder:
@@ -105,6 +134,16 @@ class _Builder:
             province = self.members[s["member_id"]]["province"]
             out[cid] = ClientEntry(cid, s["name"], province, keys.get(s["id"], {}))
         return out
+
+    def trust(self) -> TrustEntries:
+        """Documents cached before caller trust existed have none of these keys: no certificates, no links."""
+        ids = self.subsystem_ids
+        return TrustEntries(
+            certificates={c["fingerprint"]: ids[c["subsystem_id"]] for c in self.doc.get("certificates", [])},
+            revoked=frozenset(self.doc.get("revoked_certificates", [])),
+            oauth_clients={o["client_id"]: ids[o["subsystem_id"]] for o in self.doc.get("oauth_clients", [])},
+            token_keys=token_key_index(self.doc.get("token_keys", [])),
+        )
 
     def services(self) -> dict[ServiceId, ServiceEntry]:
         return {entry.id: entry for entry in (self._service(s) for s in self.doc["services"])}
@@ -147,4 +186,16 @@ def build_snapshot(doc: Document) -> Snapshot:
     clients = builder.clients()
     members = tuple(MemberEntry(ClientId(m["instance"], m["class"], m["code"]), m["name"]) for m in doc["members"])
     key_index = {key_id: cid for cid, entry in clients.items() for key_id in entry.key_hashes}
-    return Snapshot(doc["version"], members, clients, services, openapi, key_index)
+    trust = builder.trust()
+    return Snapshot(doc["version"], members, clients, services, openapi, key_index, trust)
+
+
+def token_key_index(jwks: list[dict[str, Any]]) -> dict[str, crypto.KeyMaterial]:
+    """kid -> verifying key; a key the platform cannot parse is left out (its tokens are refused)."""
+    index = {}
+    for jwk in jwks:
+        try:
+            index[str(jwk["kid"])] = crypto.public_material(jwk)
+        except (KeyError, ValueError, TypeError):
+            continue
+    return index

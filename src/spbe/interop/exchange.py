@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from spbe.interop import xroad_errors as xe
-from spbe.interop.auth import AuthenticationFailed, CallerAuthenticator
+from spbe.interop.auth import AuthenticationFailed, CallerAuthenticator, Credentials
 from spbe.interop.http_headers import IncomingHeaders, read_request_headers
 from spbe.interop.identifiers import ClientId, InvalidIdentifier, ServiceId, parse_client, parse_r1_path
 from spbe.interop.quota import QuotaTracker
@@ -37,6 +37,7 @@ class RawRequest:
     peer: str | None
     body: bytes = b""
     body_too_large: bool = False
+    peer_certificate: str | None = None  # SHA-256 of the TLS client certificate the server verified
 
 
 @dataclass(slots=True)
@@ -61,6 +62,7 @@ class Exchange:
     denial: str | None = None
     receive: Receive | None = None  # ASGI: the body is read only once the call is allowed
     body_too_large: bool = False
+    peer_certificate: str | None = None
 
 
 def start(scope: dict[str, Any], receive: Receive) -> Exchange:
@@ -78,6 +80,7 @@ def start_raw(request: RawRequest) -> Exchange:
     """An exchange from the gateway node's own HTTP server."""
     exchange = Exchange(request.method, request.raw_path, request.query, request.peer)
     exchange.body, exchange.body_too_large = request.body, request.body_too_large
+    exchange.peer_certificate = request.peer_certificate
     return _identify_message(exchange, request.headers)
 
 
@@ -113,7 +116,9 @@ def identify_client(exchange: Exchange, snapshot: Snapshot) -> ClientEntry:
 def authenticate(exchange: Exchange, snapshot: Snapshot, authenticator: CallerAuthenticator) -> None:
     assert exchange.client is not None
     try:
-        authenticator.authenticate(snapshot, exchange.client, exchange.headers.api_key, exchange.peer)
+        headers = exchange.headers
+        credentials = Credentials(headers.api_key, headers.bearer, exchange.peer, exchange.peer_certificate)
+        authenticator.authenticate(snapshot, exchange.client, credentials)
     except AuthenticationFailed as exc:
         exchange.denial = "authentication"
         raise GatewayError(xe.AUTH_FAILED, str(exc)) from None

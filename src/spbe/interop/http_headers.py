@@ -43,6 +43,7 @@ class IncomingHeaders:
     client: bytes | None = None
     message_id: bytes | None = None
     api_key: bytes | None = None
+    bearer: bytes | None = None  # ``Authorization: Bearer`` — the gateway's credential, never forwarded
     content_length: int | None = None
     has_accept: bool = False
     user_id: bytes | None = None
@@ -60,6 +61,9 @@ def read_request_headers(raw: list[tuple[bytes, bytes]]) -> IncomingHeaders:
             out.message_id = value
         elif name == b"x-splp-api-key":
             out.api_key = value
+        elif name == b"authorization" and value[:7].lower() == b"bearer ":
+            out.bearer = value[7:].strip()
+            continue
         elif name == b"content-length":
             out.content_length = int(value) if value.isdigit() else -1
         elif name == b"accept":

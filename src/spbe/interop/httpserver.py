@@ -20,6 +20,7 @@ import httptools
 
 from spbe.interop.exchange import RawRequest
 from spbe.interop.gateway import Reply
+from spbe.interop.tls import peer_certificate
 
 CRLF = b"\r\n"
 Handler = Callable[[RawRequest], Awaitable[Reply]]
@@ -76,6 +77,7 @@ class HttpProtocol(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.parser = httptools.HttpRequestParser(self)
         self.peer: str | None = None
+        self.peer_certificate: str | None = None
         self.queue: deque[tuple[RawRequest, bool]] = deque()
         self.task: asyncio.Task[None] | None = None
         self.closed = False
@@ -92,6 +94,7 @@ class HttpProtocol(asyncio.Protocol):
         self.transport = transport  # type: ignore[assignment]
         peer = transport.get_extra_info("peername")
         self.peer = peer[0] if isinstance(peer, tuple) else None
+        self.peer_certificate = peer_certificate(transport)  # once per connection (TLS is set up by now)
         self._arm_idle_timer()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -157,7 +160,14 @@ class HttpProtocol(asyncio.Protocol):
         path, _, query = self.url.partition(b"?")
         method = self.parser.get_method().decode("ascii", "replace")
         request = RawRequest(
-            method, path.decode("latin-1"), query, self.headers, self.peer, b"".join(self.chunks), self.too_large
+            method,
+            path.decode("latin-1"),
+            query,
+            self.headers,
+            self.peer,
+            b"".join(self.chunks),
+            self.too_large,
+            self.peer_certificate,
         )
         self.queue.append((request, self.parser.should_keep_alive()))
         if len(self.queue) > MAX_PIPELINE and self.transport is not None:

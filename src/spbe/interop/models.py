@@ -43,6 +43,7 @@ class Subsystem(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("interop_member.id", ondelete="CASCADE"), index=True)
     code: Mapped[str] = mapped_column(String(255))
     name: Mapped[str] = mapped_column(String(200))
+    application_code: Mapped[str | None] = mapped_column(String(60), default=None)  # registry application
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     member: Mapped[Member] = relationship(back_populates="subsystems", lazy="raise")
@@ -127,6 +128,33 @@ class ApiKey(Base):
     secret_sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class AccessRequest(Base):
+    """Permohonan akses: a consumer subsystem asks a provider for the right to call a service.
+
+    ``status`` moves from ``requested`` to ``approved``, ``rejected`` or ``withdrawn`` (and no further).
+    ``endpoints`` is a JSON list of ``"METHOD /path"`` (empty: the whole service). ``open_key`` is set
+    only while the request is open, so the unique constraint refuses a second open request for the same
+    service and consumer even under concurrent submissions (NULLs never collide).
+    """
+
+    __tablename__ = "interop_access_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("interop_service.id", ondelete="CASCADE"), index=True)
+    consumer_subsystem_id: Mapped[int] = mapped_column(
+        ForeignKey("interop_subsystem.id", ondelete="CASCADE"), index=True
+    )
+    endpoints: Mapped[str] = mapped_column(Text, default="[]")
+    purpose: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="requested", index=True)
+    open_key: Mapped[str | None] = mapped_column(String(40), unique=True, default=None)
+    requested_by: Mapped[str] = mapped_column(String(200))
+    requested_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    decided_by: Mapped[str | None] = mapped_column(String(200), default=None)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    reason: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class ConfigVersion(Base):

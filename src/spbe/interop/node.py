@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from spbe.core.config import Settings, get_settings
 from spbe.core.db import create_db_engine, make_session_factory, session_scope
+from spbe.core.tokens import platform_issuer
 from spbe.interop import demo_backend
-from spbe.interop.auth import ApiKeyAuthenticator
+from spbe.interop.auth import PlatformAuthenticator
 from spbe.interop.denials import DenialRecorder
 from spbe.interop.gateway import Gateway, GatewayParts
 from spbe.interop.msglog.bodies import BodyCipher
@@ -26,6 +27,7 @@ from spbe.interop.msglog.signing import LogSigner, SignerHolder, active_signer, 
 from spbe.interop.msglog.writer import MessageLogWriter, new_stream_id
 from spbe.interop.refresher import DatabaseRefresher, SnapshotHolder
 from spbe.interop.settings import GatewaySettings, LogMode, get_gateway_settings
+from spbe.interop.tokens import GatewayTokens
 from spbe.interop.upstream import UpstreamClient
 
 DATA_PLANE_PREFIXES = ("/r1/", "/listClients", "/metrics")
@@ -68,7 +70,7 @@ class GatewayNode:
             self.settings,
             self.holder,
             upstream,
-            ApiKeyAuthenticator(trust_loopback=self._trust_loopback()),
+            self._authenticator(),
             denials=self.denials,
         )
         if self.settings.log_mode is not LogMode.off:
@@ -77,6 +79,13 @@ class GatewayNode:
             parts.cipher = BodyCipher(self.core.resolved_secret_key())
         self.gateway = Gateway(parts)
         return self.gateway
+
+    def _authenticator(self) -> PlatformAuthenticator:
+        """Platform CA certificates, IKD machine-client tokens, and API keys unless switched off."""
+        settings = self.settings
+        issuer = settings.token_issuer or platform_issuer(self.core)
+        tokens = GatewayTokens(issuer, audience=settings.token_audience, scope=settings.token_scope)
+        return PlatformAuthenticator(tokens, api_keys=settings.api_keys, trust_loopback=self._trust_loopback())
 
     def _trust_loopback(self) -> bool:
         return self.settings.trust_loopback and not self.core.is_production

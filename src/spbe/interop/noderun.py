@@ -26,6 +26,7 @@ from spbe.interop.gateway import Gateway, Reply
 from spbe.interop.httpserver import Handler, HttpProtocol
 from spbe.interop.node import GatewayNode
 from spbe.interop.settings import get_gateway_settings
+from spbe.interop.tls import server_context
 
 JSON = b"application/json"
 _HEALTH = json.dumps({"status": "ok", "service": "splp-gateway"}).encode()
@@ -94,7 +95,10 @@ async def _run(host: str, port: int, reuse_port: bool, fallback: Any = None) -> 
     handler = make_handler(gateway, demo=settings.demo_backend and not core.is_production, fallback=fallback)
     loop = asyncio.get_running_loop()
     server = await loop.create_server(
-        lambda: HttpProtocol(handler, settings.max_message_bytes), sock=_listen(host, port, reuse_port), backlog=4096
+        lambda: HttpProtocol(handler, settings.max_message_bytes),
+        sock=_listen(host, port, reuse_port),
+        backlog=4096,
+        ssl=server_context(settings),
     )
     stopping = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -1,6 +1,9 @@
 """Keeps the gateway's snapshot fresh: every ``refresh_seconds`` it reads the configuration version and,
 when it changed, the whole configuration; it caches the last good document on disk. When the database is
-unreachable the node keeps serving from the snapshot it has (or from the disk cache after a restart)."""
+unreachable the node keeps serving from the snapshot it has (or from the disk cache after a restart).
+
+The identity provider's published token keys change without a configuration version (``spbe keys rotate``),
+so they are compared on every poll too (a few rows); the snapshot is rebuilt when they differ."""
 
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from spbe.core.db import session_scope
 from spbe.interop import repository
-from spbe.interop.config_document import Document, build_snapshot, read_document
+from spbe.interop.config_document import Document, build_snapshot, read_document, read_token_keys
 from spbe.interop.snapshot import Snapshot
 
 logger = logging.getLogger("spbe.interop.config")
@@ -51,14 +54,15 @@ class DatabaseRefresher:
             interval_s,
         )
         self._task: asyncio.Task[None] | None = None
+        self._document: Document | None = None
 
     def load_once(self) -> bool:
         """Refresh now (blocking); return whether a new snapshot was installed."""
         try:
             with session_scope(self.session_factory, write=False) as session:
-                if self.holder.loaded_at and repository.config_version(session) == self.holder.current.version:
+                document = self._changed_document(session)
+                if document is None:
                     return False
-                document = read_document(session)
         except Exception as exc:  # database down: keep serving what we have
             self.holder.last_error = f"{type(exc).__name__}: {exc}"[:300]
             logger.warning("configuration refresh failed; serving the cached snapshot", exc_info=False)
@@ -66,8 +70,19 @@ class DatabaseRefresher:
                 self._load_cache()
             return False
         self.holder.replace(build_snapshot(document))
+        self._document = document
         self._write_cache(document)
         return True
+
+    def _changed_document(self, session: Session) -> Document | None:
+        """The new configuration document, or ``None`` when nothing changed since the last load."""
+        known = self._document
+        if not self.holder.loaded_at or known is None:
+            return read_document(session)
+        if repository.config_version(session) != self.holder.current.version:
+            return read_document(session)
+        token_keys = read_token_keys(session)
+        return None if token_keys == known.get("token_keys") else {**known, "token_keys": token_keys}
 
     def _write_cache(self, document: Document) -> None:
         self.cache_path.parent.mkdir(parents=True, exist_ok=True)
@@ -81,6 +96,7 @@ class DatabaseRefresher:
         if self.cache_path.exists():
             document = json.loads(self.cache_path.read_text(encoding="utf-8"))
             self.holder.replace(build_snapshot(document))
+            self._document = document
             logger.warning("started from the cached configuration (version %s)", document.get("version"))
 
     async def start(self, run_in_thread: Callable[[Callable[[], bool]], asyncio.Future[bool]]) -> None:

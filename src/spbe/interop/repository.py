@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from spbe.core.db import utcnow
 from spbe.interop.models import (
+    AccessRequest,
     AccessRight,
     ApiKey,
     ConfigVersion,
@@ -18,6 +20,8 @@ from spbe.interop.models import (
     Service,
     Subsystem,
 )
+
+T = TypeVar("T")
 
 
 def config_version(session: Session) -> int:
@@ -112,3 +116,74 @@ def active_api_keys(session: Session) -> Sequence[ApiKey]:
 
 def find_api_key(session: Session, key_id: str) -> ApiKey | None:
     return session.scalars(select(ApiKey).where(ApiKey.key_id == key_id)).one_or_none()
+
+
+def get(session: Session, model: type[T], row_id: int) -> T | None:
+    return session.get(model, row_id)
+
+
+def member_of_agency(session: Session, agency_code: str) -> Member | None:
+    query = select(Member).where(Member.agency_code == agency_code).order_by(Member.id)
+    return session.scalars(query).first()
+
+
+def subsystems_of(session: Session, member_ids: Sequence[int] | None) -> Sequence[Subsystem]:
+    query = select(Subsystem).order_by(Subsystem.id)
+    if member_ids is not None:
+        query = query.where(Subsystem.member_id.in_(member_ids))
+    return session.scalars(query).all()
+
+
+def services_of(session: Session, subsystem_ids: Sequence[int]) -> Sequence[Service]:
+    query = select(Service).where(Service.subsystem_id.in_(subsystem_ids)).order_by(Service.id)
+    return session.scalars(query).all()
+
+
+def endpoints_of(session: Session, service_id: int) -> Sequence[Endpoint]:
+    query = select(Endpoint).where(Endpoint.service_id == service_id).order_by(Endpoint.path, Endpoint.method)
+    return session.scalars(query).all()
+
+
+def grants_touching(
+    session: Session, service_ids: Sequence[int], subsystem_ids: Sequence[int]
+) -> Sequence[AccessRight]:
+    """Grants on any of ``service_ids`` or held by any of ``subsystem_ids``."""
+    query = select(AccessRight).where(
+        or_(AccessRight.service_id.in_(service_ids), AccessRight.subject_subsystem_id.in_(subsystem_ids))
+    )
+    return session.scalars(query.order_by(AccessRight.id)).all()
+
+
+def endpoint_has_grants(session: Session, endpoint_id: int) -> bool:
+    query = select(AccessRight.id).where(AccessRight.endpoint_id == endpoint_id).limit(1)
+    return session.scalars(query).first() is not None
+
+
+def api_keys_of(session: Session, subsystem_id: int) -> Sequence[ApiKey]:
+    query = select(ApiKey).where(ApiKey.subsystem_id == subsystem_id).order_by(ApiKey.id)
+    return session.scalars(query).all()
+
+
+def open_access_request(session: Session, open_key: str) -> AccessRequest | None:
+    return session.scalars(select(AccessRequest).where(AccessRequest.open_key == open_key)).one_or_none()
+
+
+def access_requests(
+    session: Session,
+    *,
+    service_ids: Sequence[int] | None = None,
+    consumer_ids: Sequence[int] | None = None,
+    status: str | None = None,
+) -> Sequence[AccessRequest]:
+    """Requests on ``service_ids`` or from ``consumer_ids`` (both ``None``: all), newest first."""
+    query = select(AccessRequest).order_by(AccessRequest.id.desc())
+    sides = []
+    if service_ids is not None:
+        sides.append(AccessRequest.service_id.in_(service_ids))
+    if consumer_ids is not None:
+        sides.append(AccessRequest.consumer_subsystem_id.in_(consumer_ids))
+    if sides:
+        query = query.where(or_(*sides))
+    if status is not None:
+        query = query.where(AccessRequest.status == status)
+    return session.scalars(query).all()

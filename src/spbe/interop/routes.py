@@ -8,7 +8,8 @@ from fastapi.responses import HTMLResponse
 from spbe.core.deps import AppSettings, DbSession
 from spbe.core.security import public
 from spbe.core.templating import render
-from spbe.interop import catalogue
+from spbe.interop import catalogue, management_routes, portal_pages
+from spbe.interop import trust_credentials as _trust_credentials  # noqa: F401 (registers certificate and oauth_client kinds)
 
 router = APIRouter()
 
@@ -18,3 +19,7 @@ def catalogue_page(request: Request, session: DbSession, settings: AppSettings) 
     """The service catalogue: what agencies publish on SPLP, and how to call it."""
     entries = catalogue.catalogue(session)
     return render(request, "interop/catalogue.html", {"entries": entries, "public_url": settings.public_url})
+
+
+router.include_router(management_routes.router)
+router.include_router(portal_pages.router)

@@ -7,7 +7,7 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -32,10 +32,27 @@ class GatewaySettings(BaseSettings):
     log_dir: Path | None = None
     log_segment_bytes: int = Field(default=64 * 1024 * 1024, ge=4096)
     log_retention_days: int = Field(default=180, ge=1)
-    # TEMPORARY (until mTLS / OAuth client credentials): trust X-Road-Client on loopback without a key.
+    # Development only: trust X-Road-Client on loopback without any credential (ignored in production).
     trust_loopback: bool = False
+    api_keys: bool = True  # accept X-SPLP-Api-Key (development / legacy); certificates and tokens always work
+    # IKD access tokens: issuer (default SPBE_PUBLIC_URL), accepted audience (default the issuer), required scope.
+    token_issuer: str | None = None
+    token_audience: str | None = None
+    token_scope: str = ""
+    # TLS on the gateway's own server (spbe interop gateway, spbe serve --only interop): PEM files.
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    tls_client_ca: Path | None = None  # the platform CA bundle (spbe interop ca export)
     quota_workers: int = Field(default=1, ge=1)
     demo_backend: bool = True
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> GatewaySettings:
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError("SPBE_INTEROP_TLS_CERT and SPBE_INTEROP_TLS_KEY go together")
+        if self.tls_client_ca is not None and self.tls_cert is None:
+            raise ValueError("SPBE_INTEROP_TLS_CLIENT_CA needs SPBE_INTEROP_TLS_CERT and SPBE_INTEROP_TLS_KEY")
+        return self
 
     def resolved_log_dir(self, data_dir: Path) -> Path:
         return self.log_dir or (data_dir / "interop" / "msglog")

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from spbe.core.keys.crypto import KeyMaterial
 from spbe.interop.identifiers import ClientId, ServiceId
 
 GROUP_ALL = "all"
@@ -142,6 +143,17 @@ class MemberEntry:
 
 
 @dataclass(frozen=True)
+class TrustEntries:
+    """Caller credentials besides API keys: client certificates of the platform CA by SHA-256 fingerprint,
+    IKD machine clients linked to subsystems, and the identity provider's published token keys."""
+
+    certificates: dict[str, ClientId] = field(default_factory=dict)  # fingerprint -> subsystem
+    revoked: frozenset[str] = frozenset()  # fingerprints of revoked, unexpired client certificates
+    oauth_clients: dict[str, ClientId] = field(default_factory=dict)  # client_id -> subsystem
+    token_keys: dict[str, KeyMaterial] = field(default_factory=dict)  # kid -> public key
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """Everything the data plane needs, keyed for O(1) lookup."""
 
@@ -151,6 +163,7 @@ class Snapshot:
     services: dict[ServiceId, ServiceEntry]
     openapi: dict[ServiceId, str]
     key_index: dict[str, ClientId]  # api key_id -> subsystem
+    trust: TrustEntries = field(default_factory=lambda: TrustEntries())
 
     @classmethod
     def empty(cls) -> Snapshot:
@@ -161,4 +174,10 @@ class Snapshot:
 
 
 def snapshot_stats(snapshot: Snapshot) -> dict[str, Any]:
-    return {"version": snapshot.version, "clients": len(snapshot.clients), "services": len(snapshot.services)}
+    return {
+        "version": snapshot.version,
+        "clients": len(snapshot.clients),
+        "services": len(snapshot.services),
+        "certificates": len(snapshot.trust.certificates),
+        "oauth_clients": len(snapshot.trust.oauth_clients),
+    }
