@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
+import re
 from decimal import Decimal
 
 import pytest
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
 from spbe.evaluation.charts import heatmap, histogram, radar
@@ -54,13 +57,31 @@ def test_national_api_and_exports(seeded: Session, client: TestClient) -> None:
 
 def test_agency_report_formats(seeded: Session, client: TestClient) -> None:
     base = "/api/v1/evaluation/results/KEMENDAGRI/2024/report"
-    assert client.get(base + ".pdf").content.startswith(b"%PDF")
-    assert client.get(base + ".xlsx").content[:2] == b"PK"
+    pdf = client.get(base + ".pdf").content
+    assert pdf.startswith(b"%PDF")
+    assert pdf.rstrip().endswith(b"%%EOF")
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 2  # A4: scores, then the 47 indicators
+    sheet = load_workbook(io.BytesIO(client.get(base + ".xlsx").content)).active
+    assert [c.value for c in sheet[1]][:5] == ["indicator", "name", "domain", "aspect", "weight"]
+    assert sheet.max_row == 48
+    assert isinstance(sheet["E2"].value, (int, float))  # weights are numbers, not text
     assert "indicator,name" in client.get(base + ".csv").text
+    assert client.get("/api/v1/evaluation/results/KEMENDAGRI/2019/report.pdf").status_code == 404
+
+
+def test_national_xlsx_has_numbers_and_the_years_domains(seeded: Session, client: TestClient) -> None:
+    sheet = load_workbook(io.BytesIO(client.get("/api/v1/evaluation/national/2024/export.xlsx").content)).active
+    header = [c.value for c in sheet[1]]
+    assert header[-5:] == ["D1", "D2", "D3", "D4", "change"]
+    row = [c.value for c in sheet[2]]
+    assert row[0] == 1
+    assert isinstance(row[5], (int, float))
+    assert sheet.cell(2, 6).number_format == "0.00"
+    assert isinstance(row[-1], (int, float))  # change from 2023
 
 
 def test_pages(seeded: Session, client: TestClient) -> None:
-    html = {"accept": "text/html"}
+    html = {"accept": "text/html", "accept-language": "en"}
     dashboard = client.get("/evaluation", headers=html)
     assert dashboard.status_code == 200
     assert "3.12" in dashboard.text

@@ -151,17 +151,34 @@ def test_agency_page_links_the_forms_for_who_may_act(
 ) -> None:
     seed_demo_evaluations(db_session, (2024,))
     db_session.flush()
-    assert 'data-testid="actions"' not in client.get("/evaluation/agencies/KEMENDAGRI", headers=HTML).text
+    agency = "/evaluation/agencies/KEMENDAGRI"
+    assert 'data-testid="actions"' not in client.get(agency, headers=HTML).text
     app.dependency_overrides[forms.viewer] = lambda: STAFF_A
-    page = client.get("/evaluation/agencies/KEMENDAGRI", headers=HTML).text
-    assert "/self-assessment" in page
+    page = client.get(agency, headers=HTML).text
+    assert 'href="/evaluation/agencies/KEMENDAGRI/2025/self-assessment"' in page  # the open cycle, after 2024
     assert "/review" not in page
     app.dependency_overrides[forms.viewer] = lambda: ASSESSOR
-    page = client.get("/evaluation/agencies/KEMENDAGRI", headers=HTML).text
-    assert "/review" in page
+    page = client.get(agency, headers=HTML).text
     assert "/self-assessment" not in page
+    assert "/review" not in page  # nothing submitted yet
+    assert "No self-assessment for 2025 has been started." in page
     app.dependency_overrides[forms.viewer] = lambda: STAFF_B
-    assert 'data-testid="actions"' not in client.get("/evaluation/agencies/KEMENDAGRI", headers=HTML).text
+    assert 'data-testid="actions"' not in client.get(agency, headers=HTML).text
+
+    act_as(STAFF_A)
+    _fill(client, _levels())
+    assert (
+        client.post(
+            BASE + "/self-assessment/submit",
+            data={"csrf_token": _token(client.get(BASE + "/self-assessment/check", headers=HTML).text)},
+            headers=HTML,
+        ).status_code
+        == 200
+    )
+    app.dependency_overrides[forms.viewer] = lambda: ASSESSOR
+    page = client.get(agency, headers=HTML).text
+    assert 'href="/evaluation/agencies/KEMENDAGRI/2025/review"' in page
+    assert "2025: submitted" in page
 
 
 def test_submitting_an_incomplete_self_assessment_names_the_missing_indicators(client: TestClient, act_as: Act) -> None:

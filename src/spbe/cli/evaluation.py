@@ -48,15 +48,19 @@ def score(
             result = views.final_assessment(session, agency.upper(), year)
             if result.score is None:
                 raise NotFound(f"{agency} {year} is incomplete.")
-            console.print(f"{agency.upper()} {year}: [bold]{result.score.index}[/bold] ({result.score.predikat})")
+            console.print(
+                f"{agency.upper()} {year}: [bold]{result.score.index}[/bold] ({result.score.predikat}), "
+                f"instrument {result.instrument}"
+            )
             console.print("  " + "  ".join(f"{k} {v}" for k, v in result.score.domains.items()))
             return
         picture = national.picture(session, year)
     if picture.index is None:
         raise NotFound(f"No final evaluations for {year}.")
+    instrument = picture.instrument
     console.print(
         f"National {year}: [bold]{scoring.published(picture.index)}[/bold] ({picture.predikat}), "
-        f"{len(picture.agencies)} agencies"
+        f"{len(picture.agencies)} agencies, instrument {instrument.code}@{instrument.version}"
     )
     table = Table("group", "agencies", "index")
     for group in picture.groups:

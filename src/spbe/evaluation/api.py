@@ -157,6 +157,7 @@ def _attachment(filename: str) -> dict[str, str]:
 def picture_json(picture: NationalPicture, names: dict[str, str]) -> dict[str, Any]:
     return {
         "year": picture.year,
+        "instrument": f"{picture.instrument.code}@{picture.instrument.version}",
         "index": None if picture.index is None else f"{picture.index:.2f}",
         "predikat": picture.predikat,
         "previous_index": None if picture.previous_index is None else f"{picture.previous_index:.2f}",
@@ -164,6 +165,11 @@ def picture_json(picture: NationalPicture, names: dict[str, str]) -> dict[str, A
         "domains": {code: f"{value:.2f}" for code, value in picture.domains.items()},
         "groups": [{"group": g.group, "count": g.count, "index": g.index and f"{g.index:.2f}"} for g in picture.groups],
         "predikat_counts": picture.predikat_counts,
+        "previous_instrument": None
+        if picture.previous_instrument is None
+        else f"{picture.previous_instrument.code}@{picture.previous_instrument.version}",
+        "indicator_movement": {str(n): f"{v:+.2f}" for n, v in picture.indicator_movement.items()},
+        "not_compared": list(picture.not_compared),
         "weakest_indicators": [
             {"indicator": i.number, "name": i.name, "mean_level": f"{i.mean_level:.2f}"} for i in picture.weakest()
         ],

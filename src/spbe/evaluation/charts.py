@@ -18,7 +18,8 @@ LEVEL_COLOURS = ("#d4351c", "#f47738", "#ffdd00", "#85994b", "#00703c")  # 1 …
 def _svg(width: int, height: int, label: str, body: str) -> Markup:
     return Markup(  # noqa: S704 (every text below passes through escape)
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
-        f'style="max-width:{width}px" role="img" aria-label="{escape(label)}"><title>{escape(label)}</title>'
+        f'style="max-width:{width}px" font-family="arial, sans-serif" role="img" aria-label="{escape(label)}">'
+        f"<title>{escape(label)}</title>"
         f"{body}</svg>"
     )
 
@@ -28,14 +29,18 @@ def _point(cx: float, cy: float, radius: float, angle: float) -> tuple[float, fl
 
 
 def radar(values: Mapping[str, Decimal], labels: Mapping[str, str], maximum: int = 5, size: int = 360) -> Markup:
-    """A radar (spider) chart of domain indices on the 0–maximum scale."""
-    cx = cy = size / 2
-    radius = size / 2 - 60
+    """A radar (spider) chart of domain indices on the 0–maximum scale; labels carry their values and have
+    room on both sides (``margin``), so long domain names are not cut off."""
+    margin = 110
+    width = size + 2 * margin
+    cx, cy = width / 2, size / 2
+    radius = size / 2 - 50
     keys = list(values)
     angles = [2 * math.pi * i / len(keys) for i in range(len(keys))]
     rings = "".join(_ring(cx, cy, radius * level / maximum, angles) for level in range(1, maximum + 1))
     spokes = "".join(
-        _spoke(cx, cy, radius, angle, labels.get(key, key)) for key, angle in zip(keys, angles, strict=True)
+        _spoke(cx, cy, radius, angle, f"{labels.get(key, key)} {values[key]:.2f}")
+        for key, angle in zip(keys, angles, strict=True)
     )
     shape = " ".join(
         "{:.1f},{:.1f}".format(*_point(cx, cy, radius * float(values[key]) / maximum, angle))
@@ -43,7 +48,7 @@ def radar(values: Mapping[str, Decimal], labels: Mapping[str, str], maximum: int
     )
     area = f'<polygon points="{shape}" fill="#1d70b8" fill-opacity="0.35" stroke="#1d70b8" stroke-width="2"/>'
     summary = ", ".join(f"{labels.get(k, k)} {values[k]:.2f}" for k in keys)
-    return _svg(size, size, f"Radar: {summary}", rings + spokes + area)
+    return _svg(width, size, f"Radar: {summary}", rings + spokes + area)
 
 
 def _ring(cx: float, cy: float, radius: float, angles: Sequence[float]) -> str:
@@ -57,7 +62,7 @@ def _spoke(cx: float, cy: float, radius: float, angle: float, label: str) -> str
     anchor = "middle" if abs(lx - cx) < 5 else ("start" if lx > cx else "end")
     return (
         f'<line x1="{cx:.1f}" y1="{cy:.1f}" x2="{x:.1f}" y2="{y:.1f}" stroke="#b1b4b6"/>'
-        f'<text x="{lx:.1f}" y="{ly:.1f}" font-size="12" text-anchor="{anchor}">{escape(label)}</text>'
+        f'<text x="{lx:.1f}" y="{ly:.1f}" font-size="14" text-anchor="{anchor}">{escape(label)}</text>'
     )
 
 

@@ -23,7 +23,7 @@ from spbe.core.db import utcnow
 from spbe.evaluation import repository, scoring
 from spbe.evaluation.instruments.spec import Instrument
 from spbe.evaluation.integration import Subject, group_of, list_subjects
-from spbe.evaluation.service.instruments import current_instrument
+from spbe.evaluation.service.instruments import instrument_for_year
 
 NATIONAL_TREND = {2018: 1.98, 2019: 2.18, 2020: 2.26, 2021: 2.24, 2022: 2.34, 2023: 2.79, 2024: 3.12}
 DOMAIN_OFFSETS_2024 = {"D1": 0.24, "D2": -0.50, "D3": -1.26, "D4": 0.66}
@@ -84,12 +84,12 @@ def _calibrate(draws: Sequence[Draw], weights: Sequence[float], target: float, h
 
 def seed_demo_evaluations(session: Session, years: Sequence[int] = tuple(NATIONAL_TREND)) -> str:
     """Insert final demo evaluations for every agency and year not evaluated yet."""
-    row, instrument = current_instrument(session)
     subjects = list_subjects(session)
     existing = repository.existing_assessment_keys(session, years)
     added = 0
     for year in years:
         todo = [s for s in subjects if (s.code, year) not in existing]
+        row, instrument = instrument_for_year(session, year)  # a re-run keeps each year's instrument
         added += _seed_year(session, row.id, instrument, year, todo)
     return f"{added} agency evaluations added over {years[0]}–{years[-1]} ({len(subjects)} agencies)"
 

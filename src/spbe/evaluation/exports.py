@@ -5,10 +5,12 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
+from decimal import Decimal
 
 from fpdf import FPDF
 from openpyxl import Workbook
 
+from spbe.evaluation import scoring
 from spbe.evaluation.instruments.spec import Instrument
 from spbe.evaluation.national import NationalPicture
 from spbe.evaluation.schemas import AssessmentOut
@@ -17,10 +19,16 @@ Table = tuple[list[str], list[list[object]]]
 
 
 def national_table(picture: NationalPicture, names: dict[str, str]) -> Table:
-    header = ["rank", "agency_code", "agency_name", "kind", "group", "index", "predikat", "D1", "D2", "D3", "D4"]
+    """The ranking of a year with each agency's index and domain indices (the year's instrument's domains).
+
+    Numbers are ``Decimal`` with two places: CSV writes them as text ("3.12"), XLSX as numbers.
+    """
+    domains = [d.code for d in picture.instrument.domains]
+    header = ["rank", "agency_code", "agency_name", "kind", "group", "index", "predikat", *domains, "change"]
     rows: list[list[object]] = [
-        [rank, a.code, names.get(a.code, ""), a.kind, a.group, f"{a.index:.2f}", a.predikat]
-        + [f"{a.domains[d]:.2f}" for d in sorted(a.domains)]
+        [rank, a.code, names.get(a.code, ""), a.kind, a.group, _two(a.index), a.predikat]
+        + [_two(a.domains[d]) if d in a.domains else None for d in domains]
+        + [_two(picture.movement[a.code]) if a.code in picture.movement else None]
         for rank, a in enumerate(picture.ranking, start=1)
     ]
     return header, rows
@@ -29,10 +37,14 @@ def national_table(picture: NationalPicture, names: dict[str, str]) -> Table:
 def agency_table(assessment: AssessmentOut) -> Table:
     header = ["indicator", "name", "domain", "aspect", "weight", "self_level", "validated_level", "level_name"]
     rows: list[list[object]] = [
-        [i.indicator, i.name, i.domain, i.aspect, i.weight, i.self_level, i.validated_level, i.level_name]
+        [i.indicator, i.name, i.domain, i.aspect, Decimal(i.weight), i.self_level, i.validated_level, i.level_name]
         for i in assessment.items
     ]
     return header, rows
+
+
+def _two(value: Decimal) -> Decimal:
+    return scoring.published(value)
 
 
 def to_csv(table: Table) -> bytes:
@@ -50,6 +62,10 @@ def to_xlsx(table: Table, title: str) -> bytes:
     sheet.append(table[0])
     for row in table[1]:
         sheet.append(row)
+    for column in sheet.iter_cols(min_row=2):
+        for cell in column:
+            if isinstance(cell.value, Decimal):
+                cell.number_format = "0.00" if cell.value.as_tuple().exponent == -2 else "General"
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -64,7 +80,7 @@ def agency_pdf(assessment: AssessmentOut, agency_name: str, instrument: Instrume
     pdf.multi_cell(0, 8, _latin(f"Laporan Evaluasi SPBE {assessment.year}"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("helvetica", "", 12)
     pdf.multi_cell(0, 7, _latin(f"{agency_name} ({assessment.agency_code})"), new_x="LMARGIN", new_y="NEXT")
-    pdf.multi_cell(0, 6, _latin(instrument.title), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 6, _latin(f"{instrument.title} ({assessment.instrument})"), new_x="LMARGIN", new_y="NEXT")
     _pdf_score(pdf, assessment, instrument)
     _pdf_items(pdf, assessment)
     return bytes(pdf.output())

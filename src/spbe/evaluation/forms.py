@@ -3,16 +3,15 @@
 Pages under ``/evaluation/agencies/{code}/{year}/…`` call the same service layer as the JSON API
 (``service.cycle``), so the rules, the all-or-nothing saves and the audit trail are the API's.
 
-Authentication gap: the pages declare ``Authenticated`` (a bearer token), like the API. Browsers have
-no bearer token until the IKD staff login for back offices exists, so for now these pages are usable
-only by clients that send one (and by tests, which override the dependency). POSTs carry a
-double-submit CSRF token (``core.csrf``).
+The pages declare ``Authenticated`` and the public agency page reads ``optional_principal`` (both from
+``core.security``, which accepts the staff sign-in). POSTs carry a double-submit CSRF token
+(``core.csrf``). A refused save is rolled back to a savepoint, so the database is exactly as before.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -31,7 +30,9 @@ from spbe.evaluation.instruments.spec import Instrument
 from spbe.evaluation.integration import get_subject
 from spbe.evaluation.schemas import AssessmentOut, LevelEntry, ReviewEntry
 from spbe.evaluation.service import access, cycle, views
-from spbe.evaluation.service.instruments import current_instrument, instrument_by_id
+from spbe.evaluation.service.instruments import instrument_by_id, instrument_for_year
+from spbe.evaluation.service.views import CycleYear
+from spbe.evaluation.suggestions import suggestions_for
 
 router = APIRouter(prefix="/evaluation/agencies/{agency_code}/{year}", include_in_schema=False)
 MAX_TEXT = 10_000
@@ -61,22 +62,37 @@ def viewer(request: Request) -> Principal | None:
     return optional_principal(request)
 
 
-def actions_for(principal: Principal | None, agency_code: str, year: int | None = None) -> list[tuple[str, str]]:
-    """Links (label, url) to the forms the viewer may use for this agency, this year by default."""
+def actions_for(principal: Principal | None, agency_code: str, years: list[CycleYear]) -> list[tuple[str, str]]:
+    """Links (label, url) to the forms the viewer may use now: self-assessment while a year is a draft (or
+    not started), review once it is submitted."""
     if principal is None:
         return []
-    base = f"/evaluation/agencies/{agency_code}/{year or date.today().year}"
     links: list[tuple[str, str]] = []
-    for rule, label, path in (
-        (access.require_self_assessor, _("Fill in the self-assessment"), "/self-assessment"),
-        (access.require_assessor, _("Review the self-assessment"), "/review"),
-    ):
-        try:
-            rule(principal, agency_code)
-        except Forbidden:
-            continue
-        links.append((label, base + path))
+    for entry in years:
+        base = _base(agency_code, entry.year)
+        if entry.status in (None, "draft") and _may(access.require_self_assessor, principal, agency_code):
+            label = (
+                _("Fill in the self-assessment for %(year)s")
+                if entry.status is None
+                else _("Continue the self-assessment for %(year)s")
+            )
+            links.append((label % {"year": entry.year}, base + "/self-assessment"))
+        if entry.status == "submitted" and _may(access.require_assessor, principal, agency_code):
+            links.append((_("Review the self-assessment for %(year)s") % {"year": entry.year}, base + "/review"))
     return links
+
+
+def may_see_progress(principal: Principal | None, agency_code: str) -> bool:
+    """Drafts and submitted self-assessments are shown to the agency's staff, assessors and the coordinator."""
+    return principal is not None and _may(access.require_reader, principal, agency_code)
+
+
+def _may(rule: Callable[[Principal, str], None], principal: Principal, agency_code: str) -> bool:
+    try:
+        rule(principal, agency_code)
+    except Forbidden:
+        return False
+    return True
 
 
 def _guard(session: Session, principal: Principal, agency_code: str, year: int, *, assessor: bool) -> None:
@@ -88,7 +104,7 @@ def _guard(session: Session, principal: Principal, agency_code: str, year: int, 
 def _state(session: Session, agency_code: str, year: int) -> tuple[Instrument, AssessmentOut | None]:
     assessment = repository.find_assessment(session, agency_code, year)
     if assessment is None:
-        return current_instrument(session)[1], None
+        return instrument_for_year(session, year)[1], None
     return instrument_by_id(session, assessment.instrument_id), views.describe(session, assessment)
 
 
@@ -139,6 +155,9 @@ def _parse(
         name = instrument.by_number[number].name
         if raw and not raw.isdigit():
             errors.append(PageError(f"level-{number}", _level_message(instrument, number, name)))
+        if text and not raw:
+            message = _("%(number)s. %(name)s: choose a level to save this text") % {"number": number, "name": name}
+            errors.append(PageError(f"level-{number}", message))
         if len(text) > MAX_TEXT:
             message = _("%(number)s. %(name)s: the text must be at most %(max)s characters") % {
                 "number": number,
@@ -146,6 +165,9 @@ def _parse(
                 "max": MAX_TEXT,
             }
             errors.append(PageError(f"{text_field}-{number}", message))
+    if not errors and not any(raw for raw, _text in values.values()):
+        first = instrument.numbers[0]
+        errors.append(PageError(f"level-{first}", _("Choose a level for at least one indicator")))
     return values, errors
 
 
@@ -198,6 +220,7 @@ def _form_context(session: Session, agency_code: str, year: int, *, review: bool
         "instrument": instrument,
         "assessment": current,
         "rows": _rows(instrument, current, values, review=review),
+        "suggestions": {s.indicator: s for s in suggestions_for(session, agency_code)} if review else {},
         "errors": [],
         **extra,
     }
@@ -228,7 +251,8 @@ async def self_assessment_save(
             LevelEntry(indicator=n, level=int(values[n][0]), justification=values[n][1] or None) for n in numbers
         ]
         try:
-            cycle.self_assess(session, principal, agency_code, year, entries)
+            with session.begin_nested():  # a refusal rolls back to here: nothing half-written
+                cycle.self_assess(session, principal, agency_code, year, entries)
         except ValidationFailed as exc:
             errors = _service_errors(exc, instrument, numbers)
     return _after_save(request, session, form, agency_code, year, "self-assessment", values, errors)
@@ -277,7 +301,8 @@ async def self_assessment_submit(
     form = await request.form()
     csrf.verify(request, form.get(csrf.FIELD))
     try:
-        cycle.submit(session, principal, agency_code, year)
+        with session.begin_nested():
+            cycle.submit(session, principal, agency_code, year)
     except ValidationFailed:
         instrument, _current = _state(session, agency_code, year)
         missing = cycle.missing_indicators(session, cycle.get_assessment(session, agency_code, year))
@@ -312,7 +337,8 @@ async def review_save(
         numbers = [n for n, (raw, _text) in values.items() if raw]
         entries = [ReviewEntry(indicator=n, level=int(values[n][0]), note=values[n][1] or None) for n in numbers]
         try:
-            cycle.review(session, principal, agency_code, year, entries)
+            with session.begin_nested():
+                cycle.review(session, principal, agency_code, year, entries)
         except ValidationFailed as exc:
             errors = _service_errors(exc, instrument, numbers)
     return _after_save(request, session, form, agency_code, year, "review", values, errors)

@@ -2,6 +2,10 @@
 
 The national index is the mean of the agencies' indices; the distribution is by group (central, province,
 regency, city); the weakest indicators are those with the lowest mean level nationally.
+
+A year is scored with the instrument its assessments were made with (not the latest one). When two years
+used different instruments, the per-indicator movement compares only the indicators present in both
+(same number and same name, see ``comparable``) and names the others in ``not_compared``.
 """
 
 from __future__ import annotations
@@ -20,9 +24,12 @@ GROUPS = ("central", "province", "regency", "city")
 
 @dataclass(frozen=True)
 class AgencyLevels:
+    """An agency's final levels; ``instrument`` when it was assessed with another one than the year's."""
+
     code: str
     kind: str
     levels: Mapping[int, int]
+    instrument: Instrument | None = None
 
 
 @dataclass(frozen=True)
@@ -52,9 +59,12 @@ class IndicatorSummary:
 
 @dataclass
 class NationalPicture:
-    """One year nationally; ``previous_index`` and ``movement`` are filled when the year before is known."""
+    """One year nationally, scored with the year's instrument; the ``previous_*`` fields, ``movement``
+    (per agency) and ``indicator_movement`` (mean level per indicator) are filled when the year before is known.
+    """
 
     year: int
+    instrument: Instrument
     index: Decimal | None
     predikat: str | None
     agencies: list[AgencyResult]
@@ -63,7 +73,14 @@ class NationalPicture:
     domains: dict[str, Decimal]
     indicators: list[IndicatorSummary]
     previous_index: Decimal | None = None
+    previous_instrument: Instrument | None = None
     movement: dict[str, Decimal] = field(default_factory=dict)
+    indicator_movement: dict[int, Decimal] = field(default_factory=dict)
+    not_compared: tuple[int, ...] = ()
+
+    @property
+    def instrument_changed(self) -> bool:
+        return self.previous_instrument is not None and self.previous_instrument.checksum != self.instrument.checksum
 
     @property
     def ranking(self) -> list[AgencyResult]:
@@ -80,28 +97,36 @@ class NationalPicture:
 
 
 def agency_result(instrument: Instrument, agency: AgencyLevels) -> AgencyResult:
-    result = scoring.score(instrument, agency.levels)
+    result = scoring.score(agency.instrument or instrument, agency.levels)
     index = scoring.published(result.index)
     group = group_of(agency.kind)
     return AgencyResult(agency.code, agency.kind, group, index, result.predikat, result.domains)
 
 
 def aggregate(instrument: Instrument, year: int, agencies: Sequence[AgencyLevels]) -> NationalPicture:
-    """Score every agency and aggregate them nationally."""
+    """Score every agency (with its own instrument if it names one) and aggregate them nationally.
+
+    Domain and indicator figures use the agencies assessed with ``instrument`` (the year's), whose
+    domains and indicators they are.
+    """
     results = [agency_result(instrument, agency) for agency in agencies]
     if not results:
-        return NationalPicture(year, None, None, [], _groups([]), _predikat_counts(instrument, []), {}, [])
+        return NationalPicture(year, instrument, None, None, [], _groups([]), _predikat_counts(instrument, []), {}, [])
     national = scoring.published(scoring.mean(r.index for r in results))
-    domains = {d.code: scoring.published(scoring.mean(r.domains[d.code] for r in results)) for d in instrument.domains}
+    own = [a.instrument is None or a.instrument.checksum == instrument.checksum for a in agencies]
+    same = [a for a, mine in zip(agencies, own, strict=True) if mine]
+    scored = [r for r, mine in zip(results, own, strict=True) if mine]
+    domains = {d.code: scoring.published(scoring.mean(r.domains[d.code] for r in scored)) for d in instrument.domains}
     return NationalPicture(
         year=year,
+        instrument=instrument,
         index=national,
         predikat=scoring.predikat(instrument, national),
         agencies=results,
         groups=_groups(results),
         predikat_counts=_predikat_counts(instrument, results),
         domains=domains,
-        indicators=_indicators(instrument, agencies),
+        indicators=_indicators(instrument, same),
     )
 
 
@@ -130,7 +155,7 @@ def _indicators(instrument: Instrument, agencies: Sequence[AgencyLevels]) -> lis
             entry = group_totals[(number, group)]
             entry[0] += level
             entry[1] += 1
-    count = len(agencies)
+    count = max(len(agencies), 1)
     return [
         IndicatorSummary(
             number=i.number,
@@ -144,8 +169,32 @@ def _indicators(instrument: Instrument, agencies: Sequence[AgencyLevels]) -> lis
     ]
 
 
+def comparable(current: Instrument, previous: Instrument) -> tuple[int, ...]:
+    """The indicators of ``current`` also in ``previous``: same number and same name (case and spaces aside).
+
+    A successor instrument may renumber or redefine indicators; comparing a level across two different
+    indicators would be meaningless, so only these are compared year on year.
+    """
+    if current.checksum and current.checksum == previous.checksum:
+        return current.numbers
+    before = {i.number: _plain(i.name) for i in previous.indicators}
+    return tuple(i.number for i in current.indicators if before.get(i.number) == _plain(i.name))
+
+
+def _plain(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
 def add_movement(current: NationalPicture, previous: NationalPicture) -> None:
-    """Year-on-year movement: the national index before, and each agency's change."""
+    """Year-on-year movement: the national index before, each agency's change (indices are on the same 1–5
+    scale whatever the instrument) and the mean level change of the indicators comparable across instruments."""
     current.previous_index = previous.index
+    current.previous_instrument = previous.instrument
     before = {a.code: a.index for a in previous.agencies}
     current.movement = {a.code: a.index - before[a.code] for a in current.agencies if a.code in before}
+    shared = set(comparable(current.instrument, previous.instrument))
+    means = {i.number: i.mean_level for i in previous.indicators}
+    current.indicator_movement = {
+        i.number: i.mean_level - means[i.number] for i in current.indicators if i.number in shared and i.number in means
+    }
+    current.not_compared = tuple(n for n in current.instrument.numbers if n not in shared)

@@ -3,42 +3,57 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
+from sqlalchemy.orm import Session
 
 from spbe.core.deps import DbSession
 from spbe.core.errors import NotFound
+from spbe.core.i18n import gettext as _
 from spbe.core.security import Principal, public
 from spbe.core.templating import render
 from spbe.evaluation import charts, forms
-from spbe.evaluation.integration import get_subject, group_of, list_subjects
+from spbe.evaluation.integration import Subject, get_subject, group_of, list_subjects
 from spbe.evaluation.national import GROUPS
-from spbe.evaluation.service import national, views
-from spbe.evaluation.service.instruments import current_instrument
+from spbe.evaluation.schemas import AssessmentOut
+from spbe.evaluation.service import cycle, national, views
+from spbe.evaluation.service.instruments import instrument_for_year
 from spbe.evaluation.suggestions import suggestions_for
 
 router = APIRouter(prefix="/evaluation", include_in_schema=False, dependencies=[public])
 Year = Annotated[int | None, Query(ge=2000, le=2100)]
 
 
+def group_labels() -> dict[str, str]:
+    """The agency groups in the reader's language (evaluated per request, so the locale applies)."""
+    return {
+        "central": _("Central agencies"),
+        "province": _("Provinces"),
+        "regency": _("Regencies"),
+        "city": _("Cities"),
+    }
+
+
 @router.get("", response_class=HTMLResponse)
 def dashboard(request: Request, session: DbSession, year: Year = None) -> HTMLResponse:
-    """The national picture of a year (the latest by default)."""
+    """The national picture of a year (the latest by default), scored with that year's instrument."""
     years = national.final_years(session)
     if not years:
         return render(request, "evaluation/empty.html", {})
-    chosen = year or years[-1]
+    chosen = year if year in years else years[-1]
     picture = national.picture(session, chosen)
-    _, instrument = current_instrument(session)
-    names = {s.code: s.name for s in list_subjects(session)}
-    groups_heat = [(g, [i.by_group.get(g) for i in picture.indicators]) for g in GROUPS]
+    instrument = picture.instrument
+    groups_heat = [(group_labels()[g], [i.by_group.get(g) for i in picture.indicators]) for g in GROUPS]
     context = {
         "picture": picture,
         "years": years,
+        "requested": year,
         "instrument": instrument,
-        "names": names,
+        "names": {s.code: s.name for s in list_subjects(session)},
+        "group_labels": group_labels(),
+        "cycle_year": cycle.open_cycle_year(session),
         "radar": charts.radar(picture.domains, {d.code: d.name for d in instrument.domains}),
         "histogram": charts.histogram(picture.predikat_counts),
         "trend": charts.trend(national.trend(session)),
@@ -53,11 +68,18 @@ def heatmap(request: Request, session: DbSession, year: Year = None, group: str 
     if group not in GROUPS:
         raise NotFound(f"No agency group {group!r}; use one of {', '.join(GROUPS)}.")
     chosen = year or national.latest_year(session)
-    _, instrument = current_instrument(session)
+    instrument, levels = national.year_levels(session, chosen)
     names = {s.code: s.name for s in list_subjects(session)}
-    agencies = [a for a in national.agencies_levels(session, chosen) if group_of(a.kind) == group]
+    agencies = [a for a in levels if group_of(a.kind) == group and a.instrument is None]
     rows = [(names.get(a.code, a.code), [a.levels.get(n) for n in instrument.numbers]) for a in agencies]
-    context = {"year": chosen, "group": group, "groups": GROUPS, "chart": charts.heatmap(rows, instrument.numbers)}
+    context = {
+        "year": chosen,
+        "group": group,
+        "groups": GROUPS,
+        "group_labels": group_labels(),
+        "count": len(rows),
+        "chart": charts.heatmap(rows, instrument.numbers),
+    }
     return render(request, "evaluation/heatmap.html", context)
 
 
@@ -69,30 +91,57 @@ def agency(
     viewer: Annotated[Principal | None, Depends(forms.viewer)],
     year: Year = None,
 ) -> HTMLResponse:
-    """An agency's index, predikat, domain radar, levels, suggested evidence and history."""
+    """An agency's index, predikat, domain radar, levels, suggested evidence and history.
+
+    Also for an agency (or a year) without a final result: it then says so, lists the years that exist,
+    shows a draft or submitted self-assessment to those who may see it, and still suggests evidence.
+    """
     subject = get_subject(session, agency_code)
     history = views.history(session, subject.code)
-    if not history:
-        raise NotFound(f"{subject.name} has no final evaluation result yet.")
-    chosen = year or history[-1].year
-    result = views.final_assessment(session, subject.code, chosen)
-    _, instrument = current_instrument(session)
-    domains = {code: value for code, value in (result.score.domains.items() if result.score else [])}
+    open_year = cycle.open_cycle_year(session)
+    chosen = year or (history[-1].year if history else open_year)
+    final = next((h for h in history if h.year == chosen), None)
+    result = views.final_assessment(session, subject.code, chosen) if final else None
     context = {
         "subject": subject,
+        "group_label": group_labels()[subject.group],
+        "year": chosen,
         "result": result,
-        "instrument": instrument,
+        "final": final,
+        "instrument": final.instrument if final else instrument_for_year(session, chosen)[1],
         "history": history,
-        "radar": charts.radar(
-            {code: _decimal(v) for code, v in domains.items()}, {d.code: d.name for d in instrument.domains}
-        ),
-        "trend": charts.trend([(h.year, h.index) for h in history]),
         "suggestions": suggestions_for(session, subject.code),
-        "change": next((h.change for h in history if h.year == chosen), {}),
-        "actions": forms.actions_for(viewer, subject.code),
+        "change": final.change if final else {},
+        **_charts(result, history),
+        **_progress(session, viewer, subject, chosen, open_year, final is not None),
     }
     return render(request, "evaluation/agency.html", context)
 
 
-def _decimal(value: str) -> Decimal:
-    return Decimal(value)
+def _charts(result: AssessmentOut | None, history: list[views.YearResult]) -> dict[str, Any]:
+    charts_context: dict[str, Any] = {"radar": None, "trend": None}
+    if result is not None and result.score is not None:
+        domains = {code: Decimal(value) for code, value in result.score.domains.items()}
+        instrument = next(h.instrument for h in history if h.year == result.year)
+        charts_context["radar"] = charts.radar(domains, {d.code: d.name for d in instrument.domains})
+    if history:
+        charts_context["trend"] = charts.trend([(h.year, h.index) for h in history])
+    return charts_context
+
+
+def _progress(
+    session: Session, viewer: Principal | None, subject: Subject, chosen: int, open_year: int, is_final: bool
+) -> dict[str, Any]:
+    """What staff who may act see: assessments in progress and links to the forms of the year viewed
+    (when it is not final) and of the open cycle year."""
+    if not forms.may_see_progress(viewer, subject.code):
+        return {"staff": False, "in_progress": [], "actions": [], "cycle_year": open_year, "not_started": []}
+    wanted = sorted({open_year} | (set() if is_final else {chosen}))
+    years = {y: views.cycle_year(session, subject.code, y) for y in wanted}
+    return {
+        "staff": True,
+        "in_progress": views.years_in_progress(session, subject.code),
+        "actions": forms.actions_for(viewer, subject.code, list(years.values())),
+        "cycle_year": open_year,
+        "not_started": [y for y in years.values() if y.status is None],
+    }

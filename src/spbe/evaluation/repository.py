@@ -74,11 +74,16 @@ def assessments_of_agency(session: Session, agency_code: str) -> Sequence[Assess
     return session.scalars(query).all()
 
 
-def final_results(session: Session, year: int) -> Sequence[Row[int, str, str, Decimal | None, str | None]]:
-    """(assessment id, agency code, agency kind, index, predikat) of every final assessment of a year."""
+def final_results(session: Session, year: int) -> Sequence[Row[int, str, str, Decimal | None, str | None, int]]:
+    """(assessment id, agency code, agency kind, index, predikat, instrument id) of a year's final assessments."""
     query = (
         select(
-            Assessment.id, Assessment.agency_code, Assessment.agency_kind, Assessment.final_index, Assessment.predikat
+            Assessment.id,
+            Assessment.agency_code,
+            Assessment.agency_kind,
+            Assessment.final_index,
+            Assessment.predikat,
+            Assessment.instrument_id,
         )
         .where(Assessment.year == year, Assessment.status == AssessmentStatus.final.value)
         .order_by(Assessment.agency_code)
@@ -140,3 +145,28 @@ def final_indices(session: Session) -> Sequence[Row[int, Decimal | None]]:
     """(year, index) of every final assessment."""
     query = select(Assessment.year, Assessment.final_index).where(Assessment.status == AssessmentStatus.final.value)
     return session.execute(query).all()
+
+
+def instrument_counts(session: Session, year: int) -> list[tuple[int, int]]:
+    """(instrument id, assessments) of a year, the most used instrument first."""
+    count = func.count(Assessment.id)
+    query = (
+        select(Assessment.instrument_id, count)
+        .where(Assessment.year == year)
+        .group_by(Assessment.instrument_id)
+        .order_by(count.desc(), Assessment.instrument_id.desc())
+    )
+    return [(instrument_id, n) for instrument_id, n in session.execute(query).all()]
+
+
+def latest_year(session: Session) -> int | None:
+    """The latest year with any assessment (draft, submitted or final)."""
+    return session.scalar(select(func.max(Assessment.year)))
+
+
+def open_count(session: Session, year: int) -> int:
+    """How many assessments of a year are not final yet."""
+    query = select(func.count(Assessment.id)).where(
+        Assessment.year == year, Assessment.status != AssessmentStatus.final.value
+    )
+    return session.scalar(query) or 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 
 from sqlalchemy.orm import Session
@@ -15,7 +16,7 @@ from spbe.evaluation.integration import audit, get_subject
 from spbe.evaluation.models import Assessment, AssessmentItem, AssessmentStatus
 from spbe.evaluation.schemas import LevelEntry, ReviewEntry
 from spbe.evaluation.service import access
-from spbe.evaluation.service.instruments import current_instrument, instrument_by_id
+from spbe.evaluation.service.instruments import instrument_by_id, instrument_for_year
 
 MIN_YEAR, MAX_YEAR = 2018, 2100
 
@@ -40,17 +41,48 @@ def get_assessment(session: Session, agency_code: str, year: int) -> Assessment:
     return assessment
 
 
-def open_assessment(session: Session, agency_code: str, year: int) -> Assessment:
-    """The agency's assessment of the year, created as a draft on first use."""
+def open_cycle_year(session: Session, today: dt.date | None = None) -> int:
+    """The year whose evaluation cycle is open.
+
+    The latest year with any assessment, while some of its assessments are not final yet; once all of them
+    are final, the year after it; with no assessment at all, this calendar year. (With the demo data, final
+    for 2018–2024, that is 2025.)
+    """
+    latest = repository.latest_year(session)
+    if latest is None:
+        return (today or dt.datetime.now(dt.UTC).date()).year
+    return latest if repository.open_count(session, latest) else latest + 1
+
+
+def check_year(year: int) -> None:
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise ValidationFailed(
             f"year {year} is outside {MIN_YEAR}–{MAX_YEAR}", errors=[FieldError("year", "out of range")]
         )
+
+
+def pending(session: Session, agency_code: str, year: int) -> tuple[Assessment | None, Instrument]:
+    """The agency's assessment of the year if it exists, and the instrument it has (or would get).
+
+    Nothing is written: callers check everything against this instrument before ``open_assessment``, so a
+    refused input never leaves an empty draft behind.
+    """
+    check_year(year)
+    existing = repository.find_assessment(session, agency_code, year)
+    if existing is not None:
+        return existing, instrument_by_id(session, existing.instrument_id)
+    get_subject(session, agency_code)
+    return None, instrument_for_year(session, year)[1]
+
+
+def open_assessment(session: Session, agency_code: str, year: int) -> Assessment:
+    """The agency's assessment of the year, created as a draft on first use with the year's instrument."""
+    check_year(year)
     existing = repository.find_assessment(session, agency_code, year)
     if existing is not None:
         return existing
     subject = get_subject(session, agency_code)
-    row, _ = current_instrument(session)
+    row, _ = instrument_for_year(session, year)
     return repository.add_assessment(
         session, Assessment(instrument_id=row.id, agency_code=subject.code, agency_kind=subject.kind, year=year)
     )
@@ -94,9 +126,13 @@ def self_assess(
     """Record the agency's own levels and justifications (all entries or none)."""
     target = object_id(agency_code, year)
     guarded(session, principal, lambda: access.require_self_assessor(principal, agency_code), "self-assess", target)
-    assessment = open_assessment(session, agency_code, year)
-    require_status(assessment, AssessmentStatus.draft, "change the self-assessment")
-    check_levels(instrument_by_id(session, assessment.instrument_id), entries)
+    existing, instrument = pending(session, agency_code, year)
+    if existing is not None:
+        require_status(existing, AssessmentStatus.draft, "change the self-assessment")
+    check_levels(instrument, entries)
+    if not entries:
+        raise ValidationFailed("No level given; nothing was saved.", errors=[FieldError("items", "empty")])
+    assessment = existing or open_assessment(session, agency_code, year)
     items = repository.items_of(session, assessment.id)
     for entry in entries:
         item = items.get(entry.indicator) or _new_item(session, assessment.id, entry.indicator)

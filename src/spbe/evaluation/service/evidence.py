@@ -15,8 +15,7 @@ from spbe.evaluation import repository
 from spbe.evaluation.integration import audit
 from spbe.evaluation.models import AssessmentStatus, Evidence
 from spbe.evaluation.service import access
-from spbe.evaluation.service.cycle import guarded, object_id, open_assessment, require_status
-from spbe.evaluation.service.instruments import instrument_by_id
+from spbe.evaluation.service.cycle import guarded, object_id, open_assessment, pending, require_status
 
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 ALLOWED = "PDF, PNG, JPEG, XLSX or DOCX"
@@ -74,17 +73,20 @@ def store(data_dir: Path, content: bytes) -> str:
     return digest
 
 
-def _check_indicator(session: Session, instrument_id: int, indicator: int) -> None:
-    if indicator not in instrument_by_id(session, instrument_id).by_number:
+def _check_pending(session: Session, agency_code: str, year: int, indicator: int) -> None:
+    """Refuse before anything is written: a locked assessment, or an indicator not in its instrument."""
+    existing, instrument = pending(session, agency_code, year)
+    if existing is not None:
+        require_status(existing, AssessmentStatus.draft, "add evidence")
+    if indicator not in instrument.by_number:
         raise ValidationFailed(f"unknown indicator {indicator}", errors=[FieldError("indicator", "unknown")])
 
 
 def add_link(session: Session, principal: Principal, agency_code: str, year: int, indicator: int, url: str) -> Evidence:
     target = object_id(agency_code, year)
     guarded(session, principal, lambda: access.require_self_assessor(principal, agency_code), "evidence", target)
+    _check_pending(session, agency_code, year, indicator)
     assessment = open_assessment(session, agency_code, year)
-    require_status(assessment, AssessmentStatus.draft, "add evidence")
-    _check_indicator(session, assessment.instrument_id, indicator)
     evidence = Evidence(
         assessment_id=assessment.id, indicator_number=indicator, kind="link", url=url, added_by=principal.subject
     )
@@ -106,10 +108,9 @@ def add_file(
     filename, content = upload
     target = object_id(agency_code, year)
     guarded(session, principal, lambda: access.require_self_assessor(principal, agency_code), "evidence", target)
-    assessment = open_assessment(session, agency_code, year)
-    require_status(assessment, AssessmentStatus.draft, "add evidence")
-    _check_indicator(session, assessment.instrument_id, indicator)
+    _check_pending(session, agency_code, year, indicator)
     media_type = check_file(filename, content)
+    assessment = open_assessment(session, agency_code, year)
     digest = store(data_dir, content)
     evidence = Evidence(
         assessment_id=assessment.id,

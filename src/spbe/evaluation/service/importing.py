@@ -1,6 +1,7 @@
 """Import levels from CSV/XLSX (agency code, year, indicator, level): validate everything, then write all or nothing.
 
-Imported levels become final results (an import carries results already agreed, e.g. a past year's).
+Imported levels become final results (an import carries results already agreed, e.g. a past year's), checked
+against and scored with the instrument in force for their year.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from spbe.core.security import Principal
 from spbe.evaluation import repository, scoring
 from spbe.evaluation.instruments.spec import Instrument
 from spbe.evaluation.integration import audit, find_subject
+from spbe.evaluation.models import Instrument as InstrumentRow
 from spbe.evaluation.service.cycle import object_id
-from spbe.evaluation.service.instruments import current_instrument
+from spbe.evaluation.service.instruments import current_instrument, instrument_for_year
 
 COLUMNS = ("agency_code", "year", "indicator", "level")
 
@@ -50,13 +52,14 @@ def plan_import(session: Session, rows: list[list[str]]) -> ImportPlan:
     """Check every row (row numbers as in the file, header = 1); any problem rejects the whole file."""
     if not rows or [c.strip().lower() for c in rows[0][:4]] != list(COLUMNS):
         raise ValidationFailed(f"The first row must be the header {','.join(COLUMNS)}.")
-    _, instrument = current_instrument(session)
     errors: list[FieldError] = []
     levels: dict[tuple[str, str, int], dict[int, int]] = defaultdict(dict)
     kinds: dict[str, str | None] = {}
+    in_force: dict[int | None, Instrument] = {}
     for number, row in enumerate(rows[1:], start=2):
+        instrument = _instrument_of(session, _year_of(row), in_force)
         _plan_row(session, instrument, (number, row), kinds, levels, errors)
-    errors.extend(_incomplete(instrument, levels))
+    errors.extend(_incomplete(session, levels, in_force))
     if errors:
         raise ValidationFailed(f"{len(errors)} problem(s); nothing was imported.", errors=errors)
     return ImportPlan(dict(levels))
@@ -99,17 +102,30 @@ def _row_problems(instrument: Instrument, cells: dict[str, str], kind: str | Non
     return problems
 
 
-def _incomplete(instrument: Instrument, levels: dict[tuple[str, str, int], dict[int, int]]) -> list[FieldError]:
+def _incomplete(
+    session: Session, levels: dict[tuple[str, str, int], dict[int, int]], in_force: dict[int | None, Instrument]
+) -> list[FieldError]:
     return [
         FieldError("indicator", f"{code} {year}: no level for indicators {missing}")
         for (code, _, year), found in levels.items()
-        if (missing := scoring.missing_indicators(instrument, found))
+        if (missing := scoring.missing_indicators(_instrument_of(session, year, in_force), found))
     ]
+
+
+def _year_of(row: list[str]) -> int | None:
+    text = row[1].strip() if len(row) > 1 else ""
+    return int(text) if text.isdigit() else None
+
+
+def _instrument_of(session: Session, year: int | None, in_force: dict[int | None, Instrument]) -> Instrument:
+    """The instrument in force for the year (the current one when the year is not readable), looked up once."""
+    if year not in in_force:
+        in_force[year] = (current_instrument(session) if year is None else instrument_for_year(session, year))[1]
+    return in_force[year]
 
 
 def apply_import(session: Session, principal: Principal, plan: ImportPlan) -> str:
     """Write the plan as final results; an agency-year that already exists is refused (all or nothing)."""
-    row, instrument = current_instrument(session)
     taken = repository.existing_assessment_keys(session, {year for _, _, year in plan.levels})
     clashes = [
         FieldError("agency_code", f"{code} already has an evaluation for {year}")
@@ -118,7 +134,7 @@ def apply_import(session: Session, principal: Principal, plan: ImportPlan) -> st
     ]
     if clashes:
         raise ValidationFailed(f"{len(clashes)} evaluation(s) exist already; nothing was imported.", errors=clashes)
-    rows = [_assessment(row.id, instrument, key, levels) for key, levels in plan.levels.items()]
+    rows = [_assessment(instrument_for_year(session, key[2]), key, levels) for key, levels in plan.levels.items()]
     ids = repository.bulk_insert_assessments(session, rows)
     items = [
         {"assessment_id": ids[(code, year)], "indicator_number": n, "self_level": lv, "validated_level": lv}
@@ -132,13 +148,14 @@ def apply_import(session: Session, principal: Principal, plan: ImportPlan) -> st
 
 
 def _assessment(
-    instrument_id: int, instrument: Instrument, key: tuple[str, str, int], levels: dict[int, int]
+    in_force: tuple[InstrumentRow, Instrument], key: tuple[str, str, int], levels: dict[int, int]
 ) -> dict[str, object]:
+    row, instrument = in_force
     code, kind, year = key
     result = scoring.score(instrument, levels)
     now = utcnow()
     return {
-        "instrument_id": instrument_id,
+        "instrument_id": row.id,
         "agency_code": code,
         "agency_kind": kind,
         "year": year,

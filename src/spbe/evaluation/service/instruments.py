@@ -87,3 +87,22 @@ def instrument_by_id(session: Session, instrument_id: int) -> Instrument:
     if row is None:
         raise NotFound(f"No instrument with id {instrument_id}.")
     return spec_of(row)
+
+
+def instrument_for_year(session: Session, year: int) -> tuple[InstrumentRow, Instrument]:
+    """The instrument in force for a year: the one that year's assessments were made with, else the current.
+
+    Assessments record their instrument when opened, so a year keeps the instrument it was assessed with
+    after a successor version is loaded; a year with no assessment yet gets the current instrument.
+    """
+    counts = repository.instrument_counts(session, year)
+    if counts:
+        row = repository.get_instrument_by_id(session, counts[0][0])
+        if row is not None:
+            return row, spec_of(row)
+    return current_instrument(session)
+
+
+def label_of(instrument: Instrument) -> str:
+    """``code@version``, as assessments name their instrument."""
+    return f"{instrument.code}@{instrument.version}"

@@ -12,6 +12,7 @@ from spbe.core.security import Principal
 from spbe.evaluation import repository, scoring
 from spbe.evaluation.instruments.spec import Instrument
 from spbe.evaluation.models import Assessment, AssessmentItem, AssessmentStatus, Evidence
+from spbe.evaluation.national import comparable
 from spbe.evaluation.schemas import AssessmentOut, EvidenceOut, ItemOut, ScoreOut
 from spbe.evaluation.service import access
 from spbe.evaluation.service.cycle import final_levels, get_assessment, guarded, object_id
@@ -84,14 +85,26 @@ def evidence_out(evidence: Evidence) -> EvidenceOut:
 
 @dataclass(frozen=True)
 class YearResult:
-    """One final year of an agency: index, predikat, domain indices, levels and change per indicator."""
+    """One final year of an agency, scored with the instrument it was assessed with.
+
+    ``change`` is the level minus the previous final year's level, only for indicators present in both
+    years' instruments (``national.comparable``); ``not_compared`` names this year's other indicators when
+    the instrument changed (empty for the first year or the same instrument).
+    """
 
     year: int
     index: Decimal
     predikat: str
     domains: dict[str, Decimal]
     levels: dict[int, int]
-    change: dict[int, int]  # level minus the previous final year's level (empty for the first year)
+    change: dict[int, int]
+    instrument: Instrument
+    previous_instrument: Instrument | None = None
+    not_compared: tuple[int, ...] = ()
+
+    @property
+    def instrument_changed(self) -> bool:
+        return self.previous_instrument is not None and self.previous_instrument.checksum != self.instrument.checksum
 
 
 def history(session: Session, agency_code: str) -> list[YearResult]:
@@ -103,7 +116,49 @@ def history(session: Session, agency_code: str) -> list[YearResult]:
         instrument = instrument_by_id(session, assessment.instrument_id)
         levels = final_levels(repository.items_of(session, assessment.id))
         score = scoring.score(instrument, levels)
-        previous = results[-1].levels if results else {}
-        change = {n: level - previous[n] for n, level in levels.items() if n in previous}
-        results.append(YearResult(assessment.year, score.index, score.predikat, score.domains, levels, change))
+        results.append(_year_result(assessment.year, instrument, score, levels, results[-1] if results else None))
     return results
+
+
+def _year_result(
+    year: int, instrument: Instrument, score: scoring.Score, levels: dict[int, int], previous: YearResult | None
+) -> YearResult:
+    if previous is None:
+        return YearResult(year, score.index, score.predikat, score.domains, levels, {}, instrument)
+    shared = set(comparable(instrument, previous.instrument))
+    change = {n: level - previous.levels[n] for n, level in levels.items() if n in shared and n in previous.levels}
+    not_compared = tuple(n for n in instrument.numbers if n not in shared)
+    return YearResult(
+        year, score.index, score.predikat, score.domains, levels, change, instrument, previous.instrument, not_compared
+    )
+
+
+@dataclass(frozen=True)
+class CycleYear:
+    """An agency's assessment of one year as the agency page shows it: its status (None: not started) and
+    how many indicators have the agency's level."""
+
+    year: int
+    status: str | None
+    filled: int = 0
+    total: int = 0
+
+
+def cycle_year(session: Session, agency_code: str, year: int) -> CycleYear:
+    """The state of an agency's assessment of a year, for those who may see it in progress."""
+    assessment = repository.find_assessment(session, agency_code, year)
+    if assessment is None:
+        return CycleYear(year, None)
+    instrument = instrument_by_id(session, assessment.instrument_id)
+    items = repository.items_of(session, assessment.id)
+    filled = sum(1 for item in items.values() if item.self_level is not None)
+    return CycleYear(year, assessment.status, filled, len(instrument.numbers))
+
+
+def years_in_progress(session: Session, agency_code: str) -> list[CycleYear]:
+    """The agency's assessments that are not final yet (drafts and submitted), oldest first."""
+    return [
+        cycle_year(session, agency_code, a.year)
+        for a in repository.assessments_of_agency(session, agency_code)
+        if a.status != AssessmentStatus.final.value
+    ]
