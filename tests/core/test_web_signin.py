@@ -175,3 +175,20 @@ def test_sign_out_forgets_the_session_and_ends_it_at_the_provider(browser: TestC
     assert not browser.cookies.get(cookies.SESSION)
     api = browser.get("/api/v1/evaluation/assessments/KOTA-32.73/2024")
     assert api.status_code == 401
+
+
+def test_an_unreachable_provider_gets_a_clear_page_not_a_stack_trace(client: TestClient) -> None:
+    class Unreachable(httpx.BaseTransport):
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            raise httpx.ConnectError("connection refused", request=request)
+
+    client.app.state.web_signin_transport = Unreachable()  # type: ignore[attr-defined]
+    client.app.state.web_signin._metadata = None  # type: ignore[attr-defined]
+    page = client.get("/masuk?next=/", headers={"accept": "text/html"}, follow_redirects=False)
+    assert page.status_code == 503
+    assert "Traceback" not in page.text
+    problem = client.get("/masuk?next=/", headers={"accept": "application/json"}, follow_redirects=False)
+    assert "SPBE_PUBLIC_URL" in problem.json()["detail"]
+    out = client.get("/keluar", follow_redirects=False)  # signing out still works without the provider
+    assert out.status_code == 303
+    assert out.headers["location"] == "/"

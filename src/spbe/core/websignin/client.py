@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import logging
 import secrets
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +36,8 @@ ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 SCOPE = "openid profile"
 METADATA_TTL = 300.0
 CALLBACK_PATH = "/masuk/callback"
+
+logger = logging.getLogger(__name__)
 
 
 class SigninFailed(BadRequest):
@@ -79,8 +83,18 @@ class SigninClient:
         self._metadata_at = float("-inf")
         self._lock = threading.Lock()
 
-    def _http(self) -> httpx.Client:
-        return httpx.Client(transport=self._transport(), timeout=10, follow_redirects=False)
+    @contextmanager
+    def _http(self) -> Iterator[httpx.Client]:
+        """An HTTP client to the provider; a network failure becomes a clear 503, never a stack trace."""
+        try:
+            with httpx.Client(transport=self._transport(), timeout=10, follow_redirects=False) as http:
+                yield http
+        except httpx.HTTPError as error:
+            logger.warning("web sign-in: the IKD provider at %s is unreachable: %s", self.issuer, error)
+            raise ServiceUnavailable(
+                f"The IKD sign-in service at {self.issuer} cannot be reached. If the platform runs on another "
+                "address, set SPBE_PUBLIC_URL to it and run `spbe demo seed` again."
+            ) from error
 
     def metadata(self, http: httpx.Client) -> dict[str, Any]:
         with self._lock:
@@ -163,7 +177,7 @@ class SigninClient:
         try:
             with self._http() as http:
                 endpoint = self.metadata(http).get("end_session_endpoint")
-        except (httpx.HTTPError, ServiceUnavailable):
+        except ServiceUnavailable:
             return None
         if not endpoint:
             return None
