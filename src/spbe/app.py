@@ -9,7 +9,7 @@ from fastapi import APIRouter, FastAPI
 
 from spbe import __version__
 from spbe.core import health
-from spbe.core.config import Settings, get_settings
+from spbe.core.config import Environment, Settings, get_settings
 from spbe.core.db import create_db_engine, make_session_factory
 from spbe.core.keys import routes as keys_routes
 from spbe.core.keys import service as keys_service
@@ -27,6 +27,7 @@ from spbe.interop import routes as interop_routes
 from spbe.interop.node import GatewayMiddleware
 from spbe.portal import routes as portal_routes
 from spbe.registry import routes as registry_routes
+from spbe.registry.duplicates import service as duplicates_service
 
 MODULE_ROUTERS: dict[str, APIRouter] = {
     "registry": registry_routes.router,
@@ -47,6 +48,8 @@ def create_app(settings: Settings | None = None, *, only: str | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if settings.env is not Environment.test and only in (None, "registry"):  # tests analyse in their transaction
+            duplicates_service.warm_up(app.state.session_factory)  # a background thread: readiness is not held up
         yield
         engine.dispose()
 

@@ -13,6 +13,7 @@ from spbe.core.security import SYSTEM
 from spbe.registry.schemas.catalogue import CatalogueKind, DataSetIn, ServiceIn
 from spbe.registry.schemas.exchange import ExportFormat
 from spbe.registry.service import applications, archimate, catalogue, exports, imports
+from tests.registry.archimate_rules import check_model
 from tests.registry.conftest import COLUMNS, COORDINATOR, STAFF, app_row, auth
 
 NS = {"a": "http://www.opengroup.org/xsd/archimate/3.0/"}
@@ -71,7 +72,8 @@ def test_archimate_export_is_well_formed_with_required_parts(api: TestClient, db
     assert {"BusinessActor", "ApplicationComponent", "Node"} <= types
     ids = {e.get("identifier") for e in root.iterfind("a:elements/a:element", NS)}
     relations = root.findall("a:relationships/a:relationship", NS)
-    assert {r.get(XSI_TYPE) for r in relations} >= {"Assignment", "Realization", "Flow"}
+    assert {r.get(XSI_TYPE) for r in relations} >= {"Association", "Realization", "Flow"}
+    assert "Assignment" not in {r.get(XSI_TYPE) for r in relations}  # not allowed BusinessActor → component
     assert all(r.get("source") in ids and r.get("target") in ids for r in relations)
     definitions = {d.get("identifier") for d in root.iterfind("a:propertyDefinitions/a:propertyDefinition", NS)}
     refs = {p.get("propertyDefinitionRef") for p in root.iter("{http://www.opengroup.org/xsd/archimate/3.0/}property")}
@@ -146,3 +148,63 @@ def test_archimate_import_adds_catalogue_objects_and_relationships(db_session: S
     assert catalogue.get(db_session, CatalogueKind.datasets, "DS-2").fields["data_format"] == "csv"
     assert catalogue.get(db_session, CatalogueKind.services, "SVC-2").fields["applications"] == ["KOTA-32.73-SIMPEG"]
     assert applications.get(db_session, "KOTA-32.73-SIMPEG").datasets == ["DS-2"]
+
+
+def _full_landscape(session: Session) -> None:
+    """Applications with a data set, a service, hosting and integrations: every relationship the export writes."""
+    _seed(session)
+    catalogue.create(session, SYSTEM, CatalogueKind.datasets,
+                     DataSetIn(code="DS-1", name="Data ASN", agency_code="KOTA-32.73", data_format="csv"))  # fmt: skip
+    imports.import_applications(session, [app_row("KOTA-32.73-SIMPEG", datasets="DS-1")], actor=SYSTEM, dry_run=False)
+    catalogue.create(session, SYSTEM, CatalogueKind.services,
+                     ServiceIn(code="SVC-1", name="Layanan Kepegawaian", agency_code="KOTA-32.73",
+                               applications=["KOTA-32.73-SIMPEG"]))  # fmt: skip
+    applications.connect(session, SYSTEM, "KOTA-32.73-SIMPEG", "KOTA-32.73-LAPOR")
+
+
+@pytest.mark.parametrize("agency", ["KOTA-32.73", None], ids=["agency", "national"])
+def test_archimate_export_keeps_the_exchange_schema_rules(db_session: Session, agency: str | None) -> None:
+    _full_landscape(db_session)
+    root = ET.fromstring(archimate.export(db_session, agency, SYSTEM))
+    assert check_model(root) == []
+    kinds = {r.get(XSI_TYPE) for r in root.iter(f"{{{NS['a']}}}relationship")}
+    assert {"Association", "Access", "Serving", "Realization", "Flow"} <= kinds
+
+
+def test_archimate_export_of_an_unknown_agency_is_still_valid(db_session: Session) -> None:
+    root = ET.fromstring(archimate.export(db_session, "NOWHERE", SYSTEM))
+    assert check_model(root) == []  # no empty <elements> or <propertyDefinitions>
+
+
+def test_archimate_export_round_trips_through_import_with_everything(db_session: Session) -> None:
+    _full_landscape(db_session)
+    data = archimate.export(db_session, "KOTA-32.73", SYSTEM)
+    report = archimate.import_model(db_session, data, actor=COORDINATOR, dry_run=False)
+    assert (report.created, report.updated, report.problems, report.catalogue_created) == (0, 0, [], {})
+    assert archimate.export(db_session, "KOTA-32.73", SYSTEM) == data  # nothing changed, same file
+
+
+BROKEN = {
+    "identifier starting with a digit": (b'identifier="id-app-KOTA-32.73-SIMPEG"', b'identifier="1-app"'),
+    "assignment actor to component": (b'xsi:type="Association"', b'xsi:type="Assignment"'),
+    "unknown property definition": (b'propertyDefinitionRef="propid-code"', b'propertyDefinitionRef="propid-nope"'),
+    "bad data type": (b'type="string"', b'type="text"'),
+}
+
+
+@pytest.mark.parametrize("change", BROKEN.values(), ids=BROKEN.keys())
+def test_the_schema_rules_catch_broken_exports(db_session: Session, change: tuple[bytes, bytes]) -> None:
+    _full_landscape(db_session)
+    data = archimate.export(db_session, "KOTA-32.73", SYSTEM)
+    assert change[0] in data
+    assert check_model(ET.fromstring(data.replace(change[0], change[1], 1))) != []
+
+
+def test_the_schema_rules_catch_misplaced_children(db_session: Session) -> None:
+    _full_landscape(db_session)
+    root = ET.fromstring(archimate.export(db_session, "KOTA-32.73", SYSTEM))
+    elements = root.find("a:elements", NS)
+    assert elements is not None
+    root.remove(elements)
+    root.append(elements)  # after propertyDefinitions
+    assert any("after" in problem for problem in check_model(root))

@@ -3,7 +3,8 @@
 Pairs above ``threshold`` are edges; a group is a connected component. One wrong edge between two big
 families would merge them (SIMPEG and e-Kinerja share words), so a component is only kept whole when its
 members are close to it as a whole: a large, loosely knit component is re-split at a stricter threshold,
-and groups are only merged when their centroids are close and the lexicon does not name different jobs.
+and groups are only merged when their centroids are close, a candidate pair joins them and the lexicon does
+not name different jobs.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def cluster(pairs: PairScores, size: int, agencies: np.ndarray, vectors: sp.csr_
     keep = pairs.score >= threshold
     groups = _groups(pairs.left[keep], pairs.right[keep], pairs.score[keep], size, threshold)
     if vectors is not None and len(groups) > 1:
-        groups = _merge_close(groups, vectors, merge_threshold, concepts)
+        groups = _merge_close(groups, vectors, merge_threshold, concepts, _linked(groups, pairs, merge_threshold, size))
     groups = [g for g in groups if len(set(agencies[list(g.members)].tolist())) > 1]
     return sorted(groups, key=lambda g: (-len(g.members), -g.score))
 
@@ -58,12 +59,32 @@ def _job_of(group: Group, concepts: list[frozenset[str]]) -> frozenset[str]:
     return frozenset(c for c, n in counts.items() if n >= len(group.members) / 2)
 
 
+def _linked(groups: list[Group], pairs: PairScores, threshold: float, size: int) -> np.ndarray:
+    """Which groups a candidate pair scoring ≥ ``threshold`` joins (groups × groups, boolean)."""
+    label = np.full(size, -1, dtype=np.int64)
+    for number, group in enumerate(groups):
+        label[list(group.members)] = number
+    a, b = label[pairs.left], label[pairs.right]
+    keep = (pairs.score >= threshold) & (a >= 0) & (b >= 0) & (a != b)
+    linked = np.zeros((len(groups), len(groups)), dtype=bool)
+    linked[a[keep], b[keep]] = True
+    return linked | linked.T
+
+
 def _merge_close(groups: list[Group], vectors: sp.csr_matrix, threshold: float,
-                 concepts: list[frozenset[str]] | None) -> list[Group]:  # fmt: skip
+                 concepts: list[frozenset[str]] | None, linked: np.ndarray | None = None) -> list[Group]:  # fmt: skip
+    """Merge groups whose centroids are close — and, given ``linked``, that a candidate pair joins.
+
+    Centroids alone merge look-alike local topics ("Pasar Rakyat", "Tambang Rakyat": the same template
+    words) once the inventory is large; a direct pair between the groups is the evidence they are one job.
+    """
     middle = centroids(groups, vectors)
     similarity = middle @ middle.T
     np.fill_diagonal(similarity, 0.0)
-    left, right = np.nonzero(np.triu(similarity >= threshold))
+    close = similarity >= threshold
+    if linked is not None:
+        close &= linked
+    left, right = np.nonzero(np.triu(close))
     if concepts is not None and len(left):
         jobs = [_job_of(group, concepts) for group in groups]
         compatible = [not (jobs[a] and jobs[b] and not jobs[a] & jobs[b]) for a, b in zip(left, right, strict=True)]
@@ -82,8 +103,13 @@ def _merge_close(groups: list[Group], vectors: sp.csr_matrix, threshold: float,
     return merged
 
 
-def _groups(left: np.ndarray, right: np.ndarray, score: np.ndarray, size: int, threshold: float) -> list[Group]:
-    """Connected components; a large, loosely knit one is re-split at a stricter threshold."""
+def _groups(left: np.ndarray, right: np.ndarray, score: np.ndarray, size: int, threshold: float,
+            nodes: np.ndarray | None = None) -> list[Group]:  # fmt: skip
+    """Connected components; a large, loosely knit one is re-split at a stricter threshold.
+
+    A re-split works on the component's own nodes renumbered ``0..n-1`` (``nodes`` maps them back), so
+    its cost follows the component, not the whole inventory.
+    """
     graph = sp.coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)), shape=(size, size))
     _, labels = connected_components(graph, directed=False)
     members_of = _members(labels)
@@ -94,12 +120,16 @@ def _groups(left: np.ndarray, right: np.ndarray, score: np.ndarray, size: int, t
     for label, members in members_of.items():
         n = len(members)
         loose = n >= LARGE and edges[label] / (n * (n - 1) / 2) < LOOSE_DENSITY
+        global_members = members if nodes is None else nodes[members]
         if loose and threshold + STRICT_STEP < MAX_THRESHOLD:
             mask = (inside == label) & (score >= threshold + STRICT_STEP)
-            groups += _groups(left[mask], right[mask], score[mask], size, threshold + STRICT_STEP)
+            position = np.full(size, -1, dtype=np.int64)
+            position[members] = np.arange(n)
+            groups += _groups(position[left[mask]], position[right[mask]], score[mask], n,
+                              threshold + STRICT_STEP, global_members)  # fmt: skip
             continue
-        groups.append(Group(tuple(int(m) for m in members), round(float(totals[label] / max(edges[label], 1)), 3),
-                            int(edges[label])))  # fmt: skip
+        groups.append(Group(tuple(int(m) for m in global_members),
+                            round(float(totals[label] / max(edges[label], 1)), 3), int(edges[label])))  # fmt: skip
     return groups
 
 

@@ -2,11 +2,19 @@
 
 The analysis is kept in memory per database and rebuilt only when the applications or integrations change
 (``repository.fingerprint``), so reading groups and checking a proposal cost milliseconds.
+
+A running platform calls ``warm_up(session_factory)`` at startup: the first analysis is built in a
+background thread (readiness is not held up), and from then on a change is picked up **stale-while-
+rebuilding** — the request that notices it gets the previous analysis at once and starts one background
+rebuild, whose result replaces it seconds later. Only a request arriving before the very first analysis
+exists waits for it. Without ``warm_up`` (tests, the CLI) analyses are built in the caller's session, so
+they see its uncommitted rows.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import math
 import threading
 import time
@@ -17,7 +25,7 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from spbe.core.errors import NotFound
 from spbe.core.i18n import gettext as _
@@ -78,20 +86,75 @@ class Analysis:
 
 
 _cache: dict[str, Analysis] = {}
-_lock = threading.Lock()
+_lock = threading.Lock()  # one build at a time (they use both cores)
+_background: dict[str, sessionmaker[Session]] = {}  # databases refreshed in the background (``warm_up``)
+_rebuilds: dict[str, threading.Thread] = {}
+_rebuilds_lock = threading.Lock()
+log = logging.getLogger(__name__)
+
+
+def _where(session: Session) -> str:
+    return str(session.get_bind().engine.url)
 
 
 def analyse(session: Session) -> Analysis:
-    """The current analysis, rebuilt when the applications changed since the last one."""
-    where = str(session.get_bind().engine.url)
+    """The current analysis, rebuilt when the applications changed since the last one.
+
+    For a database given to ``warm_up`` a change starts a background rebuild and the previous analysis is
+    returned meanwhile; otherwise the rebuild happens here, in ``session``.
+    """
+    where = _where(session)
     stamp = repository.fingerprint(session)
     cached = _cache.get(where)
     if cached is not None and cached.fingerprint == stamp:
         return cached
+    factory = _background.get(where)
+    if factory is not None:
+        rebuild = _rebuild_in_background(where, factory)
+        if cached is not None:
+            return cached
+        rebuild.join()  # before the first analysis exists there is nothing to show meanwhile
+        if (fresh := _cache.get(where)) is not None:
+            return fresh
     with _lock:
         analysis = build(repository.load_records(session), stamp)
         _cache[where] = analysis
     return analysis
+
+
+def warm_up(factory: sessionmaker[Session]) -> threading.Thread:
+    """Build the analysis of ``factory``'s database in the background and keep it fresh from then on."""
+    with factory() as session:
+        where = _where(session)
+    _background[where] = factory
+    return _rebuild_in_background(where, factory)
+
+
+def _rebuild_in_background(where: str, factory: sessionmaker[Session]) -> threading.Thread:
+    """The running background rebuild of this database, or a new one."""
+    with _rebuilds_lock:
+        running = _rebuilds.get(where)
+        if running is not None and running.is_alive():
+            return running
+        thread = threading.Thread(target=_rebuild, args=(where, factory), name="duplicates-rebuild", daemon=True)
+        _rebuilds[where] = thread
+        thread.start()
+        return thread
+
+
+def _rebuild(where: str, factory: sessionmaker[Session]) -> None:
+    try:
+        with factory() as session:
+            stamp = repository.fingerprint(session)
+            cached = _cache.get(where)
+            if cached is not None and cached.fingerprint == stamp:
+                return
+            records = repository.load_records(session)
+        with _lock:
+            _cache[where] = build(records, stamp)
+        log.info("duplicate analysis rebuilt", extra={"seconds": round(_cache[where].seconds, 2)})
+    except Exception:  # a failed rebuild leaves the previous analysis; the next change tries again
+        log.exception("duplicate analysis rebuild failed")
 
 
 def build(all_records: list[AppRecord], stamp: tuple[object, ...] = ()) -> Analysis:

@@ -1,11 +1,13 @@
 """ArchiMate 3.1 Open Exchange Format: export an agency's or the nation's architecture, and import it back.
 
 Mapping: agency (instansi) → BusinessActor, application → ApplicationComponent, service (layanan) →
-ApplicationService, data set → DataObject, infrastructure → Node. Relationships: Assignment agency →
-application, Serving application → service, Access application → data object, Realization node →
-application (hosting), Flow application → application (integrations). Registry fields travel as
-properties declared in ``propertyDefinitions``. Views are optional in the standard and not written, so
-the file opens in Archi (File › Import › Open Exchange XML Model) with everything in its model tree.
+ApplicationService, data set → DataObject, infrastructure → Node. Relationships: Association agency →
+application (named ``pemilik``, owner: ArchiMate 3.1 allows no Assignment from a BusinessActor to an
+ApplicationComponent, and Archi refuses a file holding one), Serving application → service, Access
+application → data object, Realization node → application (hosting), Flow application → application
+(integrations). Registry fields travel as properties declared in ``propertyDefinitions``. Views are
+optional in the standard and not written, so the file opens in Archi (File › Import › Open Exchange XML
+Model) with everything in its model tree. ``tests/registry/archimate_rules.py`` checks the schema's rules.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ SCHEMA_LOCATION = f"{NS} http://www.opengroup.org/xsd/archimate/3.1/archimate3_M
 LANG = "id"
 _NOT_NCNAME = re.compile(r"[^A-Za-z0-9._-]")
 CONTEXT = "context"  # property of another agency's application shown for its integrations
+OWNER = "pemilik"  # the name of the Association agency → application
 
 ET.register_namespace("", NS)
 ET.register_namespace("xsi", XSI)
@@ -77,10 +80,15 @@ class _Builder:
     def relationship(self, kind: str, source: str, target: str, name: str | None = None) -> None:
         if source not in self.known or target not in self.known:
             return
-        identifier = f"id-rel-{uuid.uuid5(uuid.NAMESPACE_URL, f'{kind}|{source}|{target}').hex}"
-        node = ET.Element(
-            _q("relationship"), {"identifier": identifier, "source": source, "target": target, f"{{{XSI}}}type": kind}
-        )
+        key = f"{kind}|{source}|{target}|{name or ''}"
+        identifier = f"id-rel-{uuid.uuid5(uuid.NAMESPACE_URL, key).hex}"
+        if identifier in self.known:  # the same integration listed twice
+            return
+        self.known.add(identifier)
+        attributes = {"identifier": identifier, "source": source, "target": target, f"{{{XSI}}}type": kind}
+        if kind == "Access":
+            attributes["accessType"] = "Access"  # unspecified direction (the schema's default, said explicitly)
+        node = ET.Element(_q("relationship"), attributes)
         if name:
             _text(node, "name", name)
         self.relationships.append(node)
@@ -189,7 +197,7 @@ def _add_catalogue(
 def _relate(session: Session, builder: _Builder, agency_code: str | None, applications: list[dict[str, Any]]) -> None:
     for app in applications:
         me = element_id("app", app["code"])
-        builder.relationship("Assignment", element_id("agency", app["agency_code"]), me)
+        builder.relationship("Association", element_id("agency", app["agency_code"]), me, OWNER)
         for dataset in app["datasets"]:
             builder.relationship("Access", me, element_id("data", dataset))
         if app["hosting"]:
@@ -212,13 +220,16 @@ def _document(builder: _Builder, agency_code: str | None) -> bytes:
     _text(
         model, "documentation", "Exported from the SPBE Platform registry (Perpres 132/2022 reference architectures)."
     )
-    ET.SubElement(model, _q("elements")).extend(builder.elements)
+    # The schema's containers hold at least one child each: an empty one is left out.
+    if builder.elements:
+        ET.SubElement(model, _q("elements")).extend(builder.elements)
     if builder.relationships:
         ET.SubElement(model, _q("relationships")).extend(builder.relationships)
-    definitions = ET.SubElement(model, _q("propertyDefinitions"))
-    for key, ref in builder.property_names.items():
-        definition = ET.SubElement(definitions, _q("propertyDefinition"), {"identifier": ref, "type": "string"})
-        _text(definition, "name", key)
+    if builder.property_names:
+        definitions = ET.SubElement(model, _q("propertyDefinitions"))
+        for key, ref in builder.property_names.items():
+            definition = ET.SubElement(definitions, _q("propertyDefinition"), {"identifier": ref, "type": "string"})
+            _text(definition, "name", key)
     ET.indent(model)
     return bytes(ET.tostring(model, encoding="utf-8", xml_declaration=True))
 
