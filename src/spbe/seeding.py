@@ -15,6 +15,7 @@ from spbe.core.keys.schemas import Purpose
 from spbe.core.wilayah import service as wilayah_service
 from spbe.evaluation.demo import seed_demo_evaluations
 from spbe.evaluation.service.instruments import sync_instruments
+from spbe.identity.demo_rp_sessions import enable_demo_backchannel
 from spbe.identity.platform_client import ensure_platform_client
 from spbe.identity.seed import seed_demo_identity
 from spbe.interop.seed import seed_demo_interop
@@ -48,4 +49,5 @@ SEED_STEPS: list[SeedStep] = [
     SeedStep("Demo SPBE evaluations 2018–2024", seed_demo_evaluations),
     SeedStep("Demo SPLP members, services and access rights", seed_demo_interop),
     SeedStep("Demo IKD population register, staff and relying party", seed_demo_identity),
+    SeedStep("Demo relying party back-channel logout", enable_demo_backchannel),
 ]

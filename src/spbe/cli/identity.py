@@ -10,7 +10,8 @@ import typer
 from rich.table import Table
 
 from spbe.cli.runtime import console, friendly_errors, runtime
-from spbe.identity import accounts, clients, repository
+from spbe.core.errors import BadRequest
+from spbe.identity import accounts, backchannel, clients, jwks_fetch, repository
 from spbe.identity.seed import seed_population
 
 app = typer.Typer(help="IKD identity: register, relying parties, machine clients, staff.", no_args_is_help=True)
@@ -37,13 +38,27 @@ def register_rp(
     name: Annotated[str, typer.Option(help="Service name shown on the consent page.")],
     agency: Annotated[str, typer.Option(help="Agency (instansi) code, e.g. KOMDIGI.")],
     redirect_uri: ListOption,
-    jwks: Annotated[Path, typer.Option(help="File with the RP's public JWKS (EC P-256 or RSA, kid each).")],
+    jwks: Annotated[
+        Path | None, typer.Option(help="File with the RP's public JWKS (EC P-256 or RSA, kid each).")
+    ] = None,
+    jwks_uri: Annotated[
+        str | None, typer.Option(help="URL of the RP's JWKS (fetched now, re-fetched on a new kid).")
+    ] = None,
     scope: ListOption = ["openid", "profile"],  # noqa: B006 (typer reads the default)
     application: Annotated[str | None, typer.Option(help="Registry application code.")] = None,
     purpose: Annotated[str, typer.Option(help="Why the service needs the data (shown at consent).")] = "",
     require_par: Annotated[bool, typer.Option(help="Require pushed authorization requests.")] = True,
+    post_logout_redirect_uri: ListOption = [],  # noqa: B006
+    backchannel_logout_uri: Annotated[
+        str | None, typer.Option(help="Where the RP receives OIDC back-channel logout tokens.")
+    ] = None,
 ) -> None:
-    """Register a relying party (an application of an agency) — administrators only."""
+    """Register a relying party (an application of an agency) — administrators only.
+
+    Give its keys as a file (``--jwks``) or a URL (``--jwks-uri``, https; http only on loopback)."""
+    if (jwks is None) == (jwks_uri is None):
+        raise BadRequest("Give exactly one of --jwks and --jwks-uri.")
+    keys = _jwks(jwks) if jwks is not None else jwks_fetch.fetch(str(jwks_uri))
     with runtime.unit_of_work() as session:
         row = clients.register_relying_party(
             session,
@@ -51,13 +66,18 @@ def register_rp(
             name=name,
             agency_code=agency,
             redirect_uris=redirect_uri,
-            jwks=_jwks(jwks),
+            jwks=keys,
             scopes=scope,
             application_code=application,
             purpose=purpose,
             require_par=require_par,
+            post_logout_redirect_uris=post_logout_redirect_uri,
             actor="cli",
         )
+        if jwks_uri is not None:
+            jwks_fetch.register(session, row, jwks_uri, actor="cli", fetched=keys)
+        if backchannel_logout_uri is not None:
+            backchannel.set_logout_uri(session, row, backchannel_logout_uri, actor="cli")
         console.print(f"Registered relying party [bold]{row.client_id}[/bold] (sector {row.sector_identifier}).")
 
 

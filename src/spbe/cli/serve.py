@@ -42,10 +42,18 @@ def serve(
             log_config=None,
             proxy_headers=True,
             server_header=False,
+            access_log=False,  # RequestLogMiddleware writes one line per request already
             timeout_worker_healthcheck=60,  # importing the whole platform takes a few seconds per worker
         )
         return
-    uvicorn.run(create_app(settings, only=only), host=bind_host, port=bind_port, log_config=None, server_header=False)
+    uvicorn.run(
+        create_app(settings, only=only),
+        host=bind_host,
+        port=bind_port,
+        log_config=None,
+        server_header=False,
+        access_log=False,  # RequestLogMiddleware writes one line per request already
+    )
 
 
 def interop_node_app():  # type: ignore[no-untyped-def]

@@ -241,6 +241,16 @@ def _count_failure(holder: Account | StaffAccount) -> None:
         holder.failed_logins = 0
 
 
+def check_lock(session: Session, holder: Account | StaffAccount) -> None:
+    """Refuse (``LoginFailed``) while the account is locked; for other second factors (passkeys)."""
+    _check_lock(session, holder)
+
+
+def count_failure(holder: Account | StaffAccount) -> None:
+    """One more failed attempt toward the lockout (passkeys share the TOTP's counter)."""
+    _count_failure(holder)
+
+
 def _fail(session: Session, actor: str, holder: Account | StaffAccount | None) -> None:
     raise LoginFailed(LOGIN_FAILED)
 

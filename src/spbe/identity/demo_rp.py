@@ -17,13 +17,16 @@ from typing import Any
 
 import httpx
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
+from starlette.concurrency import run_in_threadpool
 
 from spbe.core.security import public
 from spbe.core.templating import render
+from spbe.identity.demo_rp_sessions import SESSION_COOKIE, DemoSession, LogoutTokenError, check_logout_token
+from spbe.identity.demo_rp_sessions import sessions as _sessions
 from spbe.identity.seed import DEMO_RP_ID, demo_client_key
 
 router = APIRouter(prefix="/demo-rp", include_in_schema=False)
@@ -59,7 +62,18 @@ def _transport(request: Request) -> httpx.BaseTransport | None:
 
 @router.get("/", dependencies=[public])
 def home(request: Request) -> HTMLResponse:
-    return render(request, "identity/demo_rp.html", {"claims": None})
+    """Signed in (this RP's own session, until a back-channel logout forgets it) or the start button."""
+    cookie = request.cookies.get(SESSION_COOKIE, "")
+    found = _sessions.get(cookie)
+    if found is None:
+        return render(request, "identity/demo_rp.html", {"claims": None, "signed_out": bool(cookie)})
+    return render(request, "identity/demo_rp.html", {**found.view(), "logout_url": _logout_url(request)})
+
+
+def _logout_url(request: Request) -> str:
+    base = _base(request)
+    query = {"client_id": DEMO_RP_ID, "post_logout_redirect_uri": f"{base}/demo-rp/"}
+    return str(httpx.URL(f"{base}/oidc/logout", params=query))
 
 
 @router.get("/login", dependencies=[public])
@@ -127,7 +141,10 @@ def callback(request: Request) -> Response:
         id_token = _check_id_token(tokens["id_token"], keyset, base, saved["nonce"])
     except (JoseError, ValueError) as error:
         return render(request, "identity/demo_rp.html", {"error": f"ID token rejected: {error}"}, status_code=502)
-    return render(request, "identity/demo_rp.html", {"claims": info, "id_token": id_token})
+    value = _sessions.start(DemoSession(info, id_token))
+    response = render(request, "identity/demo_rp.html", {"claims": info, "id_token": id_token})
+    response.set_cookie(SESSION_COOKIE, value, httponly=True, samesite="lax", path="/demo-rp")
+    return response
 
 
 def _check_id_token(token: str, keyset: KeySet, issuer: str, nonce: str) -> dict[str, Any]:
@@ -140,3 +157,26 @@ def _check_id_token(token: str, keyset: KeySet, issuer: str, nonce: str) -> dict
     )
     registry.validate(claims)
     return claims
+
+
+@router.post("/backchannel", dependencies=[public])
+async def backchannel_logout(request: Request) -> Response:
+    """OIDC Back-Channel Logout receiver: verify the logout token, forget the sessions of its ``sid``."""
+    form = await request.form()
+    token = form.get("logout_token")
+    base = _base(request)
+    try:
+        if not isinstance(token, str):
+            raise LogoutTokenError("logout_token is missing")
+        keyset = await run_in_threadpool(_provider_keys, request, base)
+        claims = check_logout_token(token, keyset, base, DEMO_RP_ID)
+    except (LogoutTokenError, JoseError, ValueError) as error:
+        return JSONResponse({"error": "invalid_request", "error_description": str(error)}, status_code=400)
+    _sessions.forget(claims.get("sid"), claims.get("sub"))
+    return Response(status_code=200, headers={"Cache-Control": "no-store"})
+
+
+def _provider_keys(request: Request, base: str) -> KeySet:
+    with httpx.Client(transport=_transport(request), timeout=10) as http:
+        meta = http.get(f"{base}/.well-known/openid-configuration").json()
+        return KeySet.import_key_set(http.get(meta["jwks_uri"]).json())

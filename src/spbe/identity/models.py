@@ -132,6 +132,25 @@ class LoginSession(Base):
     auth_time: Mapped[dt.datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column()
     revoked_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    # a pending WebAuthn challenge (registration or sign-in with a passkey); one use, short-lived
+    challenge: Mapped[str | None] = mapped_column(String(128), default=None)
+    challenge_expires_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class Passkey(Base):
+    """A resident's WebAuthn credential (passkey): public key, signature counter, last use."""
+
+    __tablename__ = "identity_passkey"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("identity_account.id"), index=True)
+    credential_id: Mapped[str] = mapped_column(String(700), unique=True)  # base64url
+    public_key: Mapped[str] = mapped_column(Text)  # COSE key, base64url
+    sign_count: Mapped[int] = mapped_column(default=0)
+    transports: Mapped[list[str]] = mapped_column(JSON, default=list)
+    name: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
 
 class AuthorizationCode(Base):

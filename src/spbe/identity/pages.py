@@ -6,24 +6,31 @@ Forms post back to the same origin; the cookie is ``SameSite=Lax`` and ``HttpOnl
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from spbe.core import csrf
 from spbe.core.deps import DbSession
 from spbe.core.errors import SpbeError
+from spbe.core.i18n import N_
 from spbe.core.security import public
 from spbe.core.templating import render
-from spbe.identity import accounts, release, repository, secrets, sessions
+from spbe.identity import accounts, admin, backchannel, mock, passkeys, release, repository, secrets, sessions
 from spbe.identity.accounts import LoginFailed
 from spbe.identity.models import LoginSession
 from spbe.identity.oidc import claims as claim_rules
 from spbe.identity.oidc import context, flow
+from spbe.identity.oidc.adapters import EndUser
 from spbe.identity.oidc.flow import Pending
 
 router = APIRouter(include_in_schema=False)
+router.include_router(admin.router)
+STATIC_DIR = Path(__file__).resolve().parent / "static"
 Text = Annotated[str, Form()]
 OptionalText = Annotated[str, Form()]
 
@@ -54,6 +61,7 @@ def continue_authorization(
     ``row`` is a session started by this very request (its cookie is not in the request yet)."""
     row = row or sessions.current(session, request.cookies.get(sessions.COOKIE))
     user = sessions.end_user(session, row) if row is not None else None
+    item = _as_asked_of(item, user)
     if user is None or "login" in item.prompt or not claim_rules.acr_satisfies(user.acr, item.acr_values):
         return _redirect(_with_auth("/ikd/login", item.handle))
     names = claim_rules.consent_claims(item.scope, item.claims_request)
@@ -65,6 +73,13 @@ def continue_authorization(
         return _redirect(_with_auth("/ikd/consent", item.handle))
     with context.using(session):
         return flow.finish(session, _provider(request), item, user, str(request.url)).to_starlette()
+
+
+def _as_asked_of(item: Pending, user: EndUser | None) -> Pending:
+    """A mock persona (mock mode) stands in for any ``acr`` asked: its tokens say ``acr`` mock instead."""
+    if user is None or user.acr != sessions.ACR_MOCK:
+        return item
+    return dataclasses.replace(item, params={key: value for key, value in item.params.items() if key != "acr_values"})
 
 
 def _resume(request: Request, session: Session, handle: str | None, row: LoginSession | None = None) -> Response:
@@ -86,7 +101,25 @@ def _message(request: Request, text: str, status: int) -> HTMLResponse:
 
 @router.get("/ikd/login", dependencies=[public])
 def login_page(request: Request, auth: str | None = None) -> HTMLResponse:
-    return render(request, "identity/login.html", {"auth": auth or ""})
+    return render(request, "identity/login.html", _login_context(auth or ""))
+
+
+def _login_context(auth: str, **extra: Any) -> dict[str, Any]:
+    """The sign-in form, plus the test personas in mock mode."""
+    return {"auth": auth, "personas": mock.personas() if mock.enabled() else (), **extra}
+
+
+@router.post("/ikd/login/mock", dependencies=[public])
+def mock_login_submit(request: Request, session: DbSession, persona: Text, auth: OptionalText = "") -> Response:
+    """Mock mode only: sign in as a test persona with one click (``acr`` mock, ``amr`` ["mock"])."""
+    try:
+        subject = mock.sign_in_subject(session, persona)
+    except SpbeError as error:
+        return _message(request, error.detail, error.status_code)
+    value, row = sessions.start(session, subject, complete=True, amr=[sessions.AMR_MOCK])
+    response = _resume(request, session, auth, row)
+    _set_cookie(request, response, value)
+    return response
 
 
 @router.post("/ikd/login", dependencies=[public])
@@ -98,7 +131,7 @@ def login_submit(
         first = accounts.password_login(session, identifier, password)
     except LoginFailed as error:
         accounts.record_failure(session, "anonymous")
-        context_data = {"auth": auth, "error": error.detail, "identifier": ""}
+        context_data = _login_context(auth, error=error.detail, identifier="")
         return render(request, "identity/login.html", context_data, status_code=401)
     value, row = sessions.start(session, first.subject, complete=not first.needs_otp, amr=["pwd"])
     if first.needs_otp:
@@ -111,8 +144,73 @@ def login_submit(
 
 
 @router.get("/ikd/login/otp", dependencies=[public])
-def otp_page(request: Request, auth: str | None = None) -> HTMLResponse:
-    return render(request, "identity/otp.html", {"auth": auth or ""})
+def otp_page(request: Request, session: DbSession, auth: str | None = None) -> HTMLResponse:
+    return render(request, "identity/otp.html", {"auth": auth or "", "has_passkey": _has_passkey(request, session)})
+
+
+def _pending_account(request: Request, session: Session) -> tuple[LoginSession, Any] | None:
+    """The session waiting for its second factor and the resident's account (None for staff or none)."""
+    row = sessions.current(session, request.cookies.get(sessions.COOKIE))
+    if row is None or row.subject_kind != "resident":
+        return None
+    account = repository.account(session, row.subject_id)
+    return (row, account) if account is not None else None
+
+
+def _has_passkey(request: Request, session: Session) -> bool:
+    pending = _pending_account(request, session)
+    return pending is not None and bool(passkeys.of_account(session, pending[1].id))
+
+
+def _relying_party(request: Request) -> passkeys.RelyingParty:
+    return passkeys.RelyingParty.of(str(request.app.state.settings.public_url))
+
+
+def _json_only(request: Request) -> JSONResponse | None:
+    """JSON endpoints accept only ``application/json`` (a cross-site form cannot send it)."""
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+        return JSONResponse({"error": "Send application/json."}, status_code=415)
+    return None
+
+
+@router.get("/ikd/static/passkeys.js", dependencies=[public])
+def passkeys_script() -> FileResponse:
+    """The small plain-JavaScript helper that calls ``navigator.credentials`` (no framework)."""
+    return FileResponse(STATIC_DIR / "passkeys.js", media_type="text/javascript", headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/ikd/login/passkey", dependencies=[public])
+def passkey_page(request: Request, auth: str | None = None) -> HTMLResponse:
+    return render(request, "identity/passkey_login.html", {"auth": auth or ""})
+
+
+@router.post("/ikd/login/passkey/options", dependencies=[public])
+def passkey_login_options(request: Request, session: DbSession) -> Response:
+    refused = _json_only(request)
+    pending = _pending_account(request, session)
+    if refused is not None or pending is None:
+        return refused or JSONResponse({"error": "Sign in with your password first."}, status_code=401)
+    try:
+        options = passkeys.authentication_options(session, pending[0], pending[1], _relying_party(request))
+    except SpbeError as error:
+        return JSONResponse({"error": error.detail}, status_code=error.status_code)
+    return Response(options, media_type="application/json", headers={"Cache-Control": "no-store"})
+
+
+@router.post("/ikd/login/passkey", dependencies=[public])
+def passkey_login_submit(request: Request, session: DbSession, credential: Text, auth: OptionalText = "") -> Response:
+    """The second factor by passkey: ``amr`` gains ``hwk`` (``acr`` urn:ikd:acr:passkey)."""
+    pending = _pending_account(request, session)
+    if pending is None:
+        return _redirect(_with_auth("/ikd/login", auth))
+    row, account = pending
+    try:
+        passkeys.authenticate(session, row, account, _relying_party(request), credential)
+    except LoginFailed as error:
+        return render(request, "identity/passkey_login.html", {"auth": auth, "error": error.detail}, status_code=401)
+    sessions.complete(row, ["hwk"])
+    accounts.record_login(session, accounts.resident_subject(account), list(row.amr))
+    return _resume(request, session, auth)
 
 
 @router.post("/ikd/login/otp", dependencies=[public])
@@ -166,6 +264,7 @@ def consent_submit(request: Request, session: DbSession, decision: Text, auth: O
     if isinstance(state, Response):
         return state
     item, user = state
+    item = _as_asked_of(item, user)
     with context.using(session):
         if decision != "allow":
             return flow.deny(session, _provider(request), item, str(request.url)).to_starlette()
@@ -197,6 +296,7 @@ def account_page(request: Request, session: DbSession) -> Response:
     resident = repository.resident(session, account.resident_id)
     consents = repository.consents_of(session, account.id)
     names = {client.client_id: client.name for client in repository.clients(session, [c.client_id for c in consents])}
+    token = csrf.token_for(request)
     context_data = {
         "account": account,
         "resident": resident,
@@ -205,8 +305,67 @@ def account_page(request: Request, session: DbSession) -> Response:
         "client_names": names,
         "uses": release.data_uses(session, account.public_id),
         "labels": claim_rules.CLAIM_LABELS,
+        "sessions": _session_rows(session, signed_in),
+        "passkeys": passkeys.of_account(session, account.id),
+        "csrf_token": token,
     }
-    return render(request, "identity/account.html", context_data)
+    return csrf.set_cookie(render(request, "identity/account.html", context_data), token, request)
+
+
+def _session_rows(session: Session, signed_in: tuple[LoginSession, accounts.Subject]) -> list[dict[str, Any]]:
+    """The resident's open sessions: when, how, which services got a sign-in from it, this browser or not."""
+    return [
+        {
+            "row": row,
+            "current": row.id == signed_in[0].id,
+            "services": [client.name for client in backchannel.session_clients(session, row)],
+        }
+        for row in sessions.active_of(session, signed_in[1])
+    ]
+
+
+def _account_of(request: Request, session: Session) -> tuple[LoginSession, Any] | None:
+    signed_in = _resident_session(request, session)
+    account = repository.account(session, signed_in[1].id) if signed_in is not None else None
+    return (signed_in[0], account) if signed_in is not None and account is not None else None
+
+
+@router.post("/ikd/account/passkeys/options", dependencies=[public])
+def passkey_register_options(request: Request, session: DbSession) -> Response:
+    refused = _json_only(request)
+    signed_in = _account_of(request, session)
+    if refused is not None or signed_in is None:
+        return refused or JSONResponse({"error": "Sign in first."}, status_code=401)
+    options = passkeys.registration_options(session, signed_in[0], signed_in[1], _relying_party(request))
+    return Response(options, media_type="application/json", headers={"Cache-Control": "no-store"})
+
+
+@router.post("/ikd/account/passkeys", dependencies=[public])
+def passkey_register_submit(
+    request: Request, session: DbSession, credential: Text, name: OptionalText = "", csrf_token: OptionalText = ""
+) -> Response:
+    csrf.verify(request, csrf_token)
+    signed_in = _account_of(request, session)
+    if signed_in is None:
+        return _redirect("/ikd/login")
+    try:
+        passkeys.register(session, signed_in[0], signed_in[1], _relying_party(request), credential, name)
+    except SpbeError as error:
+        return _message(request, error.detail, error.status_code)
+    return _redirect("/ikd/account")
+
+
+@router.post("/ikd/account/passkeys/{passkey_id}/remove", dependencies=[public])
+def passkey_remove(request: Request, session: DbSession, passkey_id: int, csrf_token: OptionalText = "") -> Response:
+    csrf.verify(request, csrf_token)
+    signed_in = _account_of(request, session)
+    if signed_in is None:
+        return _redirect("/ikd/login")
+    try:
+        passkeys.remove(session, signed_in[1], passkey_id)
+    except SpbeError as error:
+        return _message(request, error.detail, error.status_code)
+    return _redirect("/ikd/account")
 
 
 def secrets_mask(nik: str) -> str:
@@ -229,11 +388,31 @@ def revoke_consent(request: Request, session: DbSession, client_id: str) -> Resp
 
 @router.post("/ikd/logout", dependencies=[public])
 def sign_out(request: Request, session: DbSession) -> Response:
+    """Ends this browser's session; its RPs hear of it by back-channel logout after the response."""
     row = sessions.current(session, request.cookies.get(sessions.COOKIE))
-    if row is not None:
-        sessions.end(row)
+    task = backchannel.end_session(request, session, row)
     response = _redirect("/ikd/login")
     response.delete_cookie(sessions.COOKIE, path="/")
+    response.background = task
+    return response
+
+
+@router.post("/ikd/account/sessions/{session_id}/end", dependencies=[public])
+def end_other_session(request: Request, session: DbSession, session_id: int, csrf_token: OptionalText = "") -> Response:
+    """The resident ends one of their sessions (another device, say); its RPs are told by back channel."""
+    csrf.verify(request, csrf_token)
+    signed_in = _resident_session(request, session)
+    if signed_in is None:
+        return _redirect("/ikd/login")
+    row = next((item for item in sessions.active_of(session, signed_in[1]) if item.id == session_id), None)
+    if row is None:
+        return _message(request, N_("No such session."), 404)
+    task = backchannel.end_session(request, session, row)
+    this_browser = row.id == signed_in[0].id
+    response = _redirect("/ikd/login" if this_browser else "/ikd/account")
+    if this_browser:
+        response.delete_cookie(sessions.COOKIE, path="/")
+    response.background = task
     return response
 
 

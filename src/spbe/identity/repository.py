@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import TypeVar
+from typing import TypeVar, cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -168,6 +168,27 @@ def remember_assertion(session: Session, client_id: str, jti: str, expires_at: d
         .returning(ClientAssertionUse.id)
     )
     return session.execute(statement).scalar() is not None
+
+
+def remember_assertions(session: Session, uses: list[tuple[str, str, dt.datetime]]) -> set[tuple[str, str]]:
+    """Record many (client id, jti, expiry) at once — the token fast path's group commit — and return the
+    (client id, jti) pairs that were new; the others were seen before (replays). Core ``executemany``
+    with RETURNING, which SQLAlchemy sends as multi-row ``INSERT … ON CONFLICT DO NOTHING`` statements."""
+    if not uses:
+        return set()
+    table = cast(Table, ClientAssertionUse.__table__)
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=["client_id", "jti"])
+        .returning(table.c.client_id, table.c.jti)
+    )
+    rows = [{"client_id": client_id, "jti": jti, "expires_at": expires} for client_id, jti, expires in uses]
+    return {(row.client_id, row.jti) for row in session.connection().execute(statement, rows)}
+
+
+def purge_expired_assertions(session: Session, now: dt.datetime) -> None:
+    session.execute(delete(ClientAssertionUse).where(ClientAssertionUse.expires_at < now))
 
 
 def purge_expired(session: Session, now: dt.datetime) -> None:

@@ -3,34 +3,27 @@ level; they authenticate clients themselves and answer with OAuth 2.0 errors), p
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Generator, Iterator
-from typing import Any, TypeVar, cast
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
-from spbe.core.deps import DbSession, get_db_session
+from spbe.core.deps import SAFE_METHODS, DbSession
 from spbe.core.security import public
 from spbe.core.templating import render
-from spbe.core.tokens import platform_issuer
-from spbe.identity import demo_rp, pages, sessions
-from spbe.identity.oidc import context, endpoints, flow
+from spbe.identity import backchannel, demo_rp, pages, sessions
+from spbe.identity.oidc import context, endpoints, fastpath, flow
 from spbe.identity.oidc.http import NO_STORE, ProtocolRequest, ProtocolResponse, protocol_error
-from spbe.identity.oidc.server import Provider, make_provider
+from spbe.identity.oidc.server import Provider
 
 router = APIRouter(tags=["identity"])
 T = TypeVar("T")
 
 
 def provider_of(request: Request) -> Provider:
-    provider: Provider | None = getattr(request.app.state, "identity_provider", None)
-    if provider is None:
-        provider = make_provider(platform_issuer(request.app.state.settings))
-        request.app.state.identity_provider = provider
-    return provider
+    return fastpath.provider_for(request.app)
 
 
 async def _form_request(request: Request) -> ProtocolRequest:
@@ -40,35 +33,8 @@ async def _form_request(request: Request) -> ProtocolRequest:
 
 
 async def _in_unit_of_work(request: Request, work: Callable[[Session], T]) -> T:
-    """Run ``work`` in one worker thread inside one unit of work (``get_db_session``, or its test
-    override). Protocol endpoints parse the form asynchronously first and hold a database connection
-    only while a thread runs: a ``DbSession`` dependency would hold it across the wait for a thread,
-    and 50 concurrent clients then exhaust the pool and the threads together."""
-    dependency = request.app.dependency_overrides.get(get_db_session, get_db_session)
-
-    def run() -> T:
-        units = dependency(request) if dependency is get_db_session else dependency()
-        session = next(units)
-        try:
-            with context.using(session):
-                result = work(session)
-        except BaseException as error:
-            _close(units, error)
-            raise
-        _close(units, None)
-        return result
-
-    return await run_in_threadpool(run)
-
-
-def _close(units: Iterator[Session], error: BaseException | None) -> None:
-    """Finish the unit of work like FastAPI would: commit (exhausting the generator) or roll back."""
-    generator = cast(Generator[Session, None, None], units)
-    if error is None:
-        next(generator, None)
-    else:
-        with contextlib.suppress(BaseException):  # the caller re-raises the original error
-            generator.throw(error)
+    """``work`` in a worker thread inside one unit of work (see ``fastpath.unit_of_work``)."""
+    return await fastpath.unit_of_work(request.app, work, write=request.method not in SAFE_METHODS)
 
 
 @router.get("/.well-known/openid-configuration", dependencies=[public], summary="OpenID Provider metadata")
@@ -84,10 +50,12 @@ def oidc_jwks(session: DbSession) -> JSONResponse:
 
 @router.post("/oidc/token", dependencies=[public], summary="Token endpoint (private_key_jwt)")
 async def token(request: Request) -> Response:
-    oauth_request = await _form_request(request)
-    provider = provider_of(request)
-    result: ProtocolResponse = await _in_unit_of_work(request, lambda _: provider.create_token_response(oauth_request))
-    return result.to_starlette()
+    """Served by ``fastpath.TokenEndpoint`` before FastAPI's routing (installed by ``create_app``); this
+    route documents the endpoint and serves the same code wherever that middleware is not installed."""
+    status, headers, body = await fastpath.token_reply(request.app, request.scope, request.receive)
+    response = Response(body, status_code=status)
+    response.raw_headers = headers
+    return response
 
 
 @router.post("/oidc/par", dependencies=[public], summary="Pushed authorization request (RFC 9126)")
@@ -161,8 +129,7 @@ def _front_channel_error(request: Request, error: flow.FrontChannelError) -> HTM
 def logout(request: Request, session: DbSession) -> Response:
     """Ends the provider session; redirects only to a registered ``post_logout_redirect_uri``."""
     row = sessions.current(session, request.cookies.get(sessions.COOKIE))
-    if row is not None:
-        sessions.end(row)
+    task = backchannel.end_session(request, session, row)  # back-channel logout to the session's RPs
     target = pages.logout_target(
         session,
         request.query_params.get("client_id"),
@@ -173,6 +140,7 @@ def logout(request: Request, session: DbSession) -> Response:
         RedirectResponse(target, status_code=303) if target else render(request, "identity/logged_out.html")
     )
     response.delete_cookie(sessions.COOKIE, path="/")
+    response.background = task
     return response
 
 

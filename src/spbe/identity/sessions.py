@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from spbe.core.db import utcnow
@@ -15,6 +16,8 @@ from spbe.identity.oidc.adapters import EndUser
 from spbe.identity.settings import identity_settings
 
 COOKIE = "ikd_sid"
+ACR_MOCK = "urn:ikd:acr:mock"  # mock mode (development): never a real sign-in
+AMR_MOCK = "mock"
 
 
 def start(session: Session, subject: Subject, *, complete: bool, amr: list[str]) -> tuple[str, LoginSession]:
@@ -58,7 +61,27 @@ def end_user(session: Session, row: LoginSession) -> EndUser | None:
     subject = subject_of(session, row)
     if subject is None or row.stage != "complete":
         return None
+    if AMR_MOCK in row.amr:  # a mock session counts only while mock mode is on
+        if not identity_settings().mock_mode:
+            return None
+        return EndUser(subject, tuple(row.amr), ACR_MOCK, row.auth_time, row.id)
     return EndUser(subject, tuple(row.amr), claim_rules.acr_for(row.amr), row.auth_time, row.id)
+
+
+def active_of(session: Session, subject: Subject) -> list[LoginSession]:
+    """The subject's complete, unexpired, unrevoked sessions, newest first (for the account page)."""
+    query = (
+        select(LoginSession)
+        .where(
+            LoginSession.subject_kind == subject.kind,
+            LoginSession.subject_id == subject.id,
+            LoginSession.stage == "complete",
+            LoginSession.revoked_at.is_(None),
+            LoginSession.expires_at > utcnow(),
+        )
+        .order_by(LoginSession.auth_time.desc(), LoginSession.id.desc())
+    )
+    return list(session.scalars(query))
 
 
 def pending_subject(session: Session, row: LoginSession) -> Subject | None:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from authlib.oauth2.rfc6749 import AuthorizationCodeMixin, ClientMixin, TokenMixin
-from joserfc.jwk import KeySet
+from joserfc.jwk import Key, KeySet
 
 from spbe.core.db import utcnow
 from spbe.identity.accounts import Subject
@@ -17,7 +16,6 @@ from spbe.identity.models import AuthorizationCode, IssuedAccessToken, OidcClien
 CLIENT_AUTH_METHOD = "private_key_jwt"
 RP_GRANTS = frozenset({"authorization_code", "refresh_token"})
 MACHINE_GRANTS = frozenset({"client_credentials"})
-_keysets: dict[tuple[str, str], KeySet] = {}
 
 
 @dataclass(frozen=True)
@@ -37,6 +35,10 @@ class Client(ClientMixin):  # type: ignore[misc]
     def __init__(self, row: OidcClient) -> None:
         self.row = row
         self.client_id = row.client_id
+        self._keyset = KeySet.import_key_set(row.jwks) if row.jwks else None  # type: ignore[arg-type]
+        self.keys_by_kid: dict[str, Key] = {
+            key.kid: key for key in (self._keyset.keys if self._keyset else []) if key.kid is not None
+        }
 
     def get_client_id(self) -> str:
         return self.row.client_id
@@ -65,15 +67,9 @@ class Client(ClientMixin):  # type: ignore[misc]
         return grant_type in grants
 
     def keyset(self) -> KeySet | None:
-        """The client's registered public keys (cached per content)."""
-        if not self.row.jwks:
-            return None
-        cache_key = (self.row.client_id, json.dumps(self.row.jwks, sort_keys=True))
-        keyset = _keysets.get(cache_key)
-        if keyset is None:
-            keyset = KeySet.import_key_set(self.row.jwks)  # type: ignore[arg-type]
-            _keysets[cache_key] = keyset
-        return keyset
+        """The client's registered public keys, parsed once per loaded registration (the provider caches
+        ``Client`` objects, so a request never re-parses the JWKS)."""
+        return self._keyset
 
 
 @dataclass

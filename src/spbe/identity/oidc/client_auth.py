@@ -3,7 +3,11 @@
 Tightened for FAPI 2.0 / eSignet: only ES256 and PS256; the header must name a ``kid`` of the client's
 registered keys; ``iss`` = ``sub`` = client id; ``aud`` = the issuer or the endpoint; ``exp`` and
 ``iat`` required and at most 120 seconds apart; every ``jti`` is accepted once (a database replay cache,
-shared by every worker).
+shared by every worker: written in the request's transaction, or — on the token endpoint's fast path —
+collected here and group-committed by ``spbe.identity.oidc.replay`` before the token leaves the server).
+
+A ``kid`` the cached registration does not know makes the provider re-read the client (at most once a
+second per client), so a client that registered a new key can use it at once.
 """
 
 from __future__ import annotations
@@ -16,10 +20,11 @@ from authlib.oauth2.rfc6749 import InvalidClientError
 from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
 from joserfc import jwt
 from joserfc.errors import JoseError
-from joserfc.jwk import Key, KeySet
+from joserfc.jwk import Key
 from sqlalchemy.orm import Session
 
-from spbe.identity import repository
+from spbe.identity import jwks_fetch, repository
+from spbe.identity.oidc import context
 from spbe.identity.oidc.adapters import CLIENT_AUTH_METHOD, Client
 
 ASSERTION_ALGORITHMS = ("ES256", "PS256")
@@ -30,10 +35,16 @@ LEEWAY = 10
 class PrivateKeyJwt(JWTBearerClientAssertion):  # type: ignore[misc]
     CLIENT_AUTH_METHOD = CLIENT_AUTH_METHOD
 
-    def __init__(self, audiences: list[str], session_of: Callable[[], Session]) -> None:
+    def __init__(
+        self,
+        audiences: list[str],
+        session_of: Callable[[], Session],
+        reload_client: Callable[[str], Client | None] | None = None,
+    ) -> None:
         super().__init__(validate_jti=True, leeway=LEEWAY)
         self._audiences = audiences
         self._session_of = session_of
+        self._reload_client = reload_client
 
     def get_audiences(self) -> list[str]:
         return self._audiences
@@ -52,17 +63,24 @@ class PrivateKeyJwt(JWTBearerClientAssertion):  # type: ignore[misc]
         client = query_client(client_id) if isinstance(client_id, str) else None
         if client is None:
             raise InvalidClientError(description="The client does not exist on this server.")
+        kid = headers.get("kid")
+        if not isinstance(kid, str):
+            raise InvalidClientError(description="The client assertion names no key (kid).")
+        if client.row.jwks_uri and context.deferred_assertions() is not None:
+            raise context.NeedsDatabase("keys from a jwks_uri may need a fetch: not in the event loop")
+        if kid not in client.keys_by_kid and self._reload_client is not None:
+            client = self._reload_client(client_id)  # a key registered since the client was cached?
+            if client is None:
+                raise InvalidClientError(description="The client does not exist on this server.")
         request.client = client
-        self.process_assertion_claims(assertion, self._key(client, headers.get("kid")))
+        self.process_assertion_claims(assertion, self._key(client, kid))
         result: Client = self.authenticate_client(client)
         return result
 
     @staticmethod
-    def _key(client: Client, kid: object) -> Key:
-        if not isinstance(kid, str):
-            raise InvalidClientError(description="The client assertion names no key (kid).")
-        keyset: KeySet | None = client.keyset()
-        key = next((key for key in (keyset.keys if keyset else []) if key.kid == kid), None)
+    def _key(client: Client, kid: str) -> Key:
+        # jwks_uri hook (identity features): keys fetched from the RP's jwks_uri, cached, re-fetched on an unknown kid
+        key = jwks_fetch.key_for(client, kid) if client.row.jwks_uri else client.keys_by_kid.get(kid)
         if key is None:
             raise InvalidClientError(description="The client assertion is signed by an unknown key (kid).")
         return key
@@ -91,4 +109,8 @@ class PrivateKeyJwt(JWTBearerClientAssertion):  # type: ignore[misc]
         if not isinstance(jti, str) or not jti or len(jti) > 200:
             return False
         expires = dt.datetime.fromtimestamp(int(claims["exp"]) + LEEWAY, dt.UTC)
+        deferred = context.deferred_assertions()
+        if deferred is not None:  # the fast path records it before the token is sent
+            deferred.append(context.AssertionUse(str(claims["sub"]), jti, expires))
+            return True
         return repository.remember_assertion(self._session_of(), str(claims["sub"]), jti, expires)

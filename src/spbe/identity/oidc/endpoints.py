@@ -49,7 +49,8 @@ def discovery(issuer: str) -> dict[str, Any]:
         "acr_values_supported": list(claim_rules.ACR_ORDER[:2]),
         "ui_locales_supported": ["id", "en"],
         "frontchannel_logout_supported": False,
-        "backchannel_logout_supported": False,  # a later session (see docs/modules/identity.md)
+        "backchannel_logout_supported": True,
+        "backchannel_logout_session_supported": True,
     }
 
 

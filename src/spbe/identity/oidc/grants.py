@@ -124,7 +124,7 @@ class IdToken(OpenIDCode):  # type: ignore[misc]
         if user.session_id is not None:
             claims["sid"] = str(user.session_id)
         claims.update(_person_claims(user, token["scope"], code.row.claims, "id_token", client))
-        return issuing.sign(context.current(), claims, "JWT", self.signers)
+        return issuing.sign(context.current, claims, "JWT", self.signers)
 
 
 def _person_claims(user: EndUser, scope: str, claims_request: Any, target: str, client: Client) -> dict[str, Any]:

@@ -11,6 +11,8 @@ from authlib.oauth2.rfc6749 import OAuth2Payload, OAuth2Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+_RAW_NO_STORE = [(b"cache-control", b"no-store"), (b"pragma", b"no-cache")]
+_JSON = (b"content-type", b"application/json")
 
 
 class Payload(OAuth2Payload):  # type: ignore[misc]
@@ -72,6 +74,20 @@ class ProtocolResponse:
     @location.setter
     def location(self, value: str) -> None:
         self.headers["Location"] = value
+
+    def to_asgi(self) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        """Status, headers and body for a raw ASGI reply (the token fast path); JSON bodies only."""
+        if self.location:
+            raise ValueError("a redirect is sent with to_starlette()")
+        body = self.body if isinstance(self.body, dict | list) else json.loads(self.body or "{}")
+        encoded = json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+        headers = [_JSON, (b"content-length", str(len(encoded)).encode()), *_RAW_NO_STORE]
+        headers += [
+            (name.lower().encode("latin-1"), value.encode("latin-1"))
+            for name, value in self.headers.items()
+            if name.lower() not in {"content-type", "content-length", "cache-control", "pragma"}
+        ]
+        return self.status, headers, encoded
 
     def to_starlette(self) -> Response:
         if self.location:

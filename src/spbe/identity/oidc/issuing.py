@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from joserfc import jwt
@@ -18,6 +19,8 @@ from spbe.core.keys.schemas import Purpose
 from spbe.identity import secrets
 from spbe.identity.accounts import Subject
 from spbe.identity.oidc.adapters import Client
+
+SessionSource = Session | Callable[[], Session]
 
 
 class SignerCache:
@@ -32,15 +35,24 @@ class SignerCache:
         self._signer: keys.Signer | None = None
         self._until = 0.0
 
-    def get(self, session: Session) -> keys.Signer:
+    def get(self, session: SessionSource) -> keys.Signer:
         now = time.monotonic()
         if self._signer is None or now >= self._until:
-            self._signer, self._until = keys.signer(session, Purpose.oidc), now + self.ttl
+            self._signer, self._until = keys.signer(_session(session), Purpose.oidc), now + self.ttl
         return self._signer
 
+    def fresh(self) -> bool:
+        """Whether ``get`` would answer without the database (the token fast path checks it first)."""
+        return self._signer is not None and time.monotonic() < self._until
 
-def sign(session: Session, claims: dict[str, Any], typ: str, signers: SignerCache | None = None) -> str:
-    signer = signers.get(session) if signers is not None else keys.signer(session, Purpose.oidc)
+
+def _session(source: SessionSource) -> Session:
+    return source if isinstance(source, Session) else source()
+
+
+def sign(session: SessionSource, claims: dict[str, Any], typ: str, signers: SignerCache | None = None) -> str:
+    """Sign with the active key; ``session`` may be a callable, called only when the key must be read."""
+    signer = signers.get(session) if signers is not None else keys.signer(_session(session), Purpose.oidc)
     header = {"alg": signer.algorithm, "kid": signer.kid, "typ": typ}
     return jwt.encode(header, claims, signer.material.key, algorithms=[signer.algorithm])
 

@@ -27,6 +27,7 @@ from spbe.identity.oidc.http import ProtocolResponse
 from spbe.identity.settings import identity_settings
 
 CLIENT_CACHE_SECONDS = 5.0
+CLIENT_RELOAD_SECONDS = 1.0  # an unknown kid re-reads the client at most this often
 PATHS = {
     "authorization_endpoint": "/oidc/authorize",
     "token_endpoint": "/oidc/token",
@@ -46,6 +47,7 @@ class Provider(AuthorizationServer):  # type: ignore[misc]
         super().__init__(scopes_supported=None)
         self.issuer = issuer
         self._clients: dict[str, tuple[Client, float]] = {}
+        self._reloaded: dict[str, float] = {}
         self.signers = issuing.SignerCache()
         audiences = [
             issuer,
@@ -59,7 +61,7 @@ class Provider(AuthorizationServer):  # type: ignore[misc]
                 )
             ),
         ]
-        self.client_auth = PrivateKeyJwt(audiences, context.current)
+        self.client_auth = PrivateKeyJwt(audiences, context.current, self.reload_client)
         self.register_client_auth_method(CLIENT_AUTH_METHOD, self.client_auth)
         self.register_token_generator("default", self.generate_bearer)
         self.register_grant(CodeGrant, [S256Only(required=True), IdToken(issuer, self.signers)])
@@ -71,16 +73,35 @@ class Provider(AuthorizationServer):  # type: ignore[misc]
     # Authlib's hooks
 
     def query_client(self, client_id: str) -> Client | None:
-        """Clients are read at most every ``CLIENT_CACHE_SECONDS`` per process (a deactivated client
-        stops working within that time)."""
+        """Clients (with their parsed keys) are read at most every ``CLIENT_CACHE_SECONDS`` per process:
+        a deactivated client stops working within that time in every worker, at once in this one
+        (``forget_client``)."""
+        return self.cached_client(client_id) or self._load_client(client_id)
+
+    def cached_client(self, client_id: str) -> Client | None:
+        """The client if this process read it less than ``CLIENT_CACHE_SECONDS`` ago (no database)."""
         cached = self._clients.get(client_id)
+        return cached[0] if cached is not None and cached[1] > time.monotonic() else None
+
+    def reload_client(self, client_id: str) -> Client | None:
+        """Read the client again (a ``kid`` it did not have when cached), at most once a second."""
         now = time.monotonic()
-        if cached is not None and cached[1] > now:
-            return cached[0]
+        if now - self._reloaded.get(client_id, -CLIENT_RELOAD_SECONDS) < CLIENT_RELOAD_SECONDS:
+            return self.query_client(client_id)
+        client = self._load_client(client_id)  # on the fast path: NeedsDatabase, served again with one
+        self._reloaded[client_id] = now
+        return client
+
+    def forget_client(self, client_id: str) -> None:
+        self._clients.pop(client_id, None)
+
+    def _load_client(self, client_id: str) -> Client | None:
         row = repository.client(context.current(), client_id)
         client = Client(row) if row is not None and row.active else None
-        if client is not None:
-            self._clients[client_id] = (client, now + CLIENT_CACHE_SECONDS)
+        if client is None:
+            self._clients.pop(client_id, None)
+        else:
+            self._clients[client_id] = (client, time.monotonic() + CLIENT_CACHE_SECONDS)
         return client
 
     def create_oauth2_request(self, request: OAuth2Request) -> OAuth2Request:
@@ -114,7 +135,7 @@ class Provider(AuthorizationServer):  # type: ignore[misc]
         )
         token: dict[str, Any] = {
             "token_type": "Bearer",
-            "access_token": issuing.sign(context.current(), claims, "at+jwt", self.signers),
+            "access_token": issuing.sign(context.current, claims, "at+jwt", self.signers),
             "expires_in": ttl,
             "scope": scope or "",
             "_jti": claims["jti"],
