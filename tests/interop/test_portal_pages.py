@@ -224,7 +224,10 @@ def test_revoke_a_right_and_a_key_from_the_page(client: TestClient, auth: Auth, 
     page, token = _get(client, "/interop/my", auth("op.kemenkes"))
     grant_id = int(re.search(r'action="/interop/my/grants/(\d+)/revoke"', page).group(1))  # type: ignore[union-attr]
     revoked = client.post(
-        f"/interop/my/grants/{grant_id}/revoke", data={"csrf_token": token}, headers=auth("op.kemenkes"), follow_redirects=False
+        f"/interop/my/grants/{grant_id}/revoke",
+        data={"csrf_token": token},
+        headers=auth("op.kemenkes"),
+        follow_redirects=False,
     )
     assert revoked.status_code == 303
     assert client.get("/api/v1/interop/grants", headers=auth("op.bandung")).json() == []

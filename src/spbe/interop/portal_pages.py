@@ -304,7 +304,9 @@ async def revoke_grant_form(request: Request, grant_id: int, session: DbSession,
     return _see_other("/interop/my?done=revoke")
 
 
-@router.post("/interop/my/subsystems/{subsystem_id}/credentials/{kind}/{credential_id}/revoke", response_class=HTMLResponse)
+@router.post(
+    "/interop/my/subsystems/{subsystem_id}/credentials/{kind}/{credential_id}/revoke", response_class=HTMLResponse
+)
 async def revoke_credential_form(
     request: Request, subsystem_id: int, kind: str, credential_id: str, session: DbSession, principal: Authenticated
 ) -> Response:
