@@ -14,10 +14,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
 
+from spbe.cli import runtime as runtime_module
 from spbe.core import migrate
+from spbe.core.config import get_settings, load_settings
+from spbe.core.db import create_db_engine, make_session_factory, session_scope
+from spbe.core.keys import service as keys
+from spbe.seeding import SEED_STEPS
 
 BASE_URL_ENV = "SPBE_DATABASE_URL"
 
@@ -43,3 +50,37 @@ def fresh_database(tmp_path: Path) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@contextmanager
+def cli_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, reference: bool = False
+) -> Iterator[sessionmaker[Session]]:
+    """A fresh database the ``spbe`` CLI is pointed at (``SPBE_DATABASE_URL``/``SPBE_DATA_DIR``), optionally
+    loaded with the reference data; the CLI's cached settings and engine are reset before and after."""
+    with fresh_database(tmp_path) as url:
+        monkeypatch.setenv("SPBE_DATABASE_URL", url)
+        monkeypatch.setenv("SPBE_DATA_DIR", str(tmp_path / "var"))
+        _reset_cli_runtime()
+        keys.use_secret(load_settings().resolved_secret_key)
+        engine = create_db_engine(url)
+        factory = make_session_factory(engine)
+        if reference:
+            for step in SEED_STEPS:
+                if step.reference:
+                    with session_scope(factory) as session:
+                        step.run(session)
+        try:
+            yield factory
+        finally:
+            engine.dispose()
+            if "engine" in runtime_module.runtime.__dict__:
+                runtime_module.runtime.engine.dispose()
+            _reset_cli_runtime()
+            keys.use_secret(None)
+
+
+def _reset_cli_runtime() -> None:
+    get_settings.cache_clear()
+    for cached in ("settings", "engine", "session_factory"):
+        runtime_module.runtime.__dict__.pop(cached, None)

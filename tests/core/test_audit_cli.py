@@ -10,39 +10,20 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
-from spbe.cli import runtime as runtime_module
 from spbe.cli.main import app as cli
 from spbe.core.audit import service as audit
 from spbe.core.audit.models import AuditRecord
-from spbe.core.config import get_settings, load_settings
-from spbe.core.db import create_db_engine, make_session_factory, session_scope
-from spbe.core.keys import service as keys
-from tests.core.fresh_database import fresh_database
+from spbe.core.db import session_scope
+from tests.core.fresh_database import cli_database
 
 RECORD = AuditRecord.__table__
-
-
-def _reset_runtime() -> None:
-    get_settings.cache_clear()
-    for cached in ("settings", "engine", "session_factory"):
-        runtime_module.runtime.__dict__.pop(cached, None)
 
 
 @pytest.fixture
 def factory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[sessionmaker[Session]]:
     """A fresh database the CLI is pointed at through SPBE_DATABASE_URL / SPBE_DATA_DIR."""
-    with fresh_database(tmp_path) as url:
-        monkeypatch.setenv("SPBE_DATABASE_URL", url)
-        monkeypatch.setenv("SPBE_DATA_DIR", str(tmp_path / "var"))
-        _reset_runtime()
-        keys.use_secret(load_settings().resolved_secret_key)
-        engine = create_db_engine(url)
-        yield make_session_factory(engine)
-        engine.dispose()
-        if "engine" in runtime_module.runtime.__dict__:
-            runtime_module.runtime.engine.dispose()
-        _reset_runtime()
-    keys.use_secret(None)
+    with cli_database(tmp_path, monkeypatch) as session_factory:
+        yield session_factory
 
 
 def _append(factory: sessionmaker[Session], count: int) -> list[AuditRecord]:

@@ -11,44 +11,19 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
-from spbe.cli import runtime as runtime_module
 from spbe.cli.main import app as cli
-from spbe.core.config import get_settings, load_settings
-from spbe.core.db import create_db_engine, make_session_factory, session_scope
-from spbe.core.keys import service as keys
+from spbe.core.db import session_scope
 from spbe.identity import repository
-from spbe.seeding import SEED_STEPS
-from tests.core.fresh_database import fresh_database
+from tests.core.fresh_database import cli_database
 
 from .conftest import new_key, public_jwks
 from .receiver import Route, serving
 
 
-def _reset_runtime() -> None:
-    get_settings.cache_clear()
-    for cached in ("settings", "engine", "session_factory"):
-        runtime_module.runtime.__dict__.pop(cached, None)
-
-
 @pytest.fixture
 def factory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[sessionmaker[Session]]:
-    with fresh_database(tmp_path) as url:
-        monkeypatch.setenv("SPBE_DATABASE_URL", url)
-        monkeypatch.setenv("SPBE_DATA_DIR", str(tmp_path / "var"))
-        _reset_runtime()
-        keys.use_secret(load_settings().resolved_secret_key)
-        engine = create_db_engine(url)
-        session_factory = make_session_factory(engine)
-        for step in SEED_STEPS:
-            if step.reference:
-                with session_scope(session_factory) as session:
-                    step.run(session)
+    with cli_database(tmp_path, monkeypatch, reference=True) as session_factory:
         yield session_factory
-        engine.dispose()
-        if "engine" in runtime_module.runtime.__dict__:
-            runtime_module.runtime.engine.dispose()
-        _reset_runtime()
-    keys.use_secret(None)
 
 
 def register(client_id: str, *options: str) -> tuple[int, str]:

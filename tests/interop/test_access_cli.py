@@ -10,37 +10,21 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
-from spbe.cli import runtime as runtime_module
 from spbe.cli.main import app as cli
-from spbe.core.config import get_settings, load_settings
-from spbe.core.db import create_db_engine, make_session_factory, session_scope
-from spbe.core.keys import service as keys
+from spbe.core.db import session_scope
 from spbe.interop.config_document import build_snapshot, read_document
 from spbe.interop.identifiers import ClientId, ServiceId
-from tests.core.fresh_database import fresh_database
+from tests.core.fresh_database import cli_database
 from tests.interop.onboarding_support import OPENAPI_YAML
 
 SERVICE = "ID/GOV/KEMENKES/SATUSEHAT/vaksin"
 CLIENT = "ID/PEMDA/KOTA-32.73/MPP"
 
 
-def _reset_runtime() -> None:
-    get_settings.cache_clear()
-    for cached in ("settings", "engine", "session_factory"):
-        runtime_module.runtime.__dict__.pop(cached, None)
-
-
 @pytest.fixture
 def factory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[sessionmaker[Session]]:
-    with fresh_database(tmp_path) as url:
-        monkeypatch.setenv("SPBE_DATABASE_URL", url)
-        monkeypatch.setenv("SPBE_DATA_DIR", str(tmp_path / "var"))
-        _reset_runtime()
-        keys.use_secret(load_settings().resolved_secret_key)
-        engine = create_db_engine(url)
-        yield make_session_factory(engine)
-        engine.dispose()
-        _reset_runtime()
+    with cli_database(tmp_path, monkeypatch) as session_factory:
+        yield session_factory
 
 
 def _run(*args: str) -> tuple[int, str]:
