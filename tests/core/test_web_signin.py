@@ -162,7 +162,7 @@ def test_a_cross_site_change_with_the_session_cookie_is_refused(browser: TestCli
         json={"levels": []},
         headers={"origin": "https://evil.example"},
     )
-    assert answer.status_code == 401
+    assert answer.status_code == 403
     assert "own pages" in answer.json()["detail"]
 
 

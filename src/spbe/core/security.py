@@ -14,7 +14,7 @@ from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 
-from spbe.core.errors import Unauthorized
+from spbe.core.errors import Forbidden, Unauthorized
 
 AUTH_RULE_ATTRIBUTE = "__spbe_auth_rule__"
 
@@ -73,7 +73,7 @@ def _check_same_origin(request: Request) -> None:
     origin = request.headers.get("origin")
     own = f"{request.url.scheme}://{request.url.netloc}"
     if (origin and origin != own) or request.headers.get("sec-fetch-site") in UNSAFE_SITES:
-        raise Unauthorized("A signed-in browser may only change data from this platform's own pages.")
+        raise Forbidden("A signed-in browser may only change data from this platform's own pages.")
 
 
 @_mark("authenticated")
@@ -101,7 +101,7 @@ def optional_principal(request: Request) -> Principal | None:
     """
     try:
         return _authenticated(request)
-    except Unauthorized:
+    except (Unauthorized, Forbidden):  # no, a bad, or a cross-site session: an anonymous visitor
         return None
 
 
