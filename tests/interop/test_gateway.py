@@ -236,7 +236,7 @@ def test_every_exchange_is_in_the_verified_log(env: Env) -> None:
     assert report.unsigned_tail == 0
     segment = next(env.log_dir.glob("*/*.seg"))
     assert all(i.encode() in segment.read_bytes() for i in ids)
-    data = segment.read_bytes().replace(b'"statusCode":200', b'"statusCode":201', 1)
+    data = segment.read_bytes().replace(b'"restResponseStatusCode":200', b'"restResponseStatusCode":201', 1)
     segment.write_bytes(data)
     [tampered] = verify_log(env.log_dir, keys)
     assert not tampered.ok

@@ -60,6 +60,7 @@ class Exchange:
     request_out: float = 0.0
     response_in: float = 0.0
     denial: str | None = None
+    service_known: bool = False  # the service (or metaservice provider) is registered: a safe metrics label
     receive: Receive | None = None  # ASGI: the body is read only once the call is allowed
     body_too_large: bool = False
     peer_certificate: str | None = None
@@ -134,6 +135,7 @@ def resolve_service(exchange: Exchange, snapshot: Snapshot) -> ServiceEntry:
     entry = snapshot.services.get(target.service)
     if entry is None:
         raise GatewayError(xe.UNKNOWN_SERVICE, f"unknown service {target.service}")
+    exchange.service_known = True
     if not entry.enabled:
         raise GatewayError(xe.SERVICE_DISABLED, f"service {target.service} is disabled")
     return entry

@@ -1,15 +1,20 @@
-"""The SPLP data plane: a raw ASGI app serving ``/r1/…``, ``/listClients`` and ``/metrics`` without
+"""The SPLP data plane: a raw ASGI app serving ``/r1/…``, ``/listClients``, ``/metrics`` and
+``/metrics/health`` without
 FastAPI routing or dependency injection, falling through to the wrapped app for every other path.
 
 Order of work per call: parse and validate → authenticate → resolve the service → access rights →
 quota → read the body → call the registered back end → write the message-log record and wait until it
-is durable (group commit) → answer. The message log is written for refused calls too.
+is durable (group commit) → answer. The message log is written for refused calls and for metaservice
+calls (``listMethods``, ``allowedMethods``, ``getOpenAPI``) too; every ``/r1/…`` call is also counted in
+``/metrics``, under its service's name when the service is registered and ``-`` otherwise (a caller cannot
+grow the label set).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +26,7 @@ from spbe.interop import xroad_errors as xe
 from spbe.interop.auth import CallerAuthenticator
 from spbe.interop.denials import DenialRecorder
 from spbe.interop.http_headers import response_headers
-from spbe.interop.identifiers import InvalidIdentifier, parse_subsystem_path
+from spbe.interop.identifiers import InvalidIdentifier, ServiceId, parse_subsystem_path
 from spbe.interop.metrics import Metrics
 from spbe.interop.msglog.bodies import BodyCipher
 from spbe.interop.msglog.writer import MessageLogWriter
@@ -34,7 +39,8 @@ from spbe.interop.xroad_errors import GatewayError
 ASGIApp = Any
 Scope = dict[str, Any]
 JSON = b"application/json;charset=utf-8"
-LOCAL_PATHS = frozenset({"/listClients", "/metrics"})
+LOCAL_PATHS = frozenset({"/listClients", "/metrics", "/metrics/health"})
+UNKNOWN_LABEL = "-"
 
 
 @dataclass
@@ -43,6 +49,7 @@ class Reply:
     headers: list[tuple[bytes, bytes]]
     body: bytes
     fault: str | None = None
+    fault_string: str | None = None
 
 
 @dataclass
@@ -74,7 +81,8 @@ class Gateway:
                 await self._send(send, await self.handle(ex.start(scope, receive)))
                 return
             if path in LOCAL_PATHS:
-                await self._send(send, self.local(path, scope.get("query_string", b"")))
+                accept = _header(scope["headers"], b"accept")
+                await self._send(send, self.local(path, scope.get("query_string", b""), accept))
                 return
         if self.fallthrough is not None:
             await self.fallthrough(scope, receive, send)
@@ -86,20 +94,22 @@ class Gateway:
         if request.raw_path.startswith("/r1/"):
             return await self.handle(ex.start_raw(request))
         if request.raw_path in LOCAL_PATHS:
-            return self.local(request.raw_path, request.query)
+            return self.local(request.raw_path, request.query, _header(request.headers, b"accept"))
         return None
 
-    def local(self, path: str, query: bytes) -> Reply:
-        return self._list_clients(query) if path == "/listClients" else self._metrics()
+    def local(self, path: str, query: bytes, accept: bytes | None = None) -> Reply:
+        if path == "/listClients":
+            return self._list_clients(query, accept)
+        return self._health() if path == "/metrics/health" else self._metrics()
 
     async def handle(self, exchange: ex.Exchange) -> Reply:
-        """One ``/r1/…`` call, logged durably before the reply is returned."""
-        if exchange.method == "GET" and exchange.raw_path.rsplit("/", 1)[-1] in metaservices.META_NAMES:
-            meta = self._maybe_metaservice(exchange)
-            if meta is not None:
-                return meta
+        """One ``/r1/…`` call (a service or a metaservice), logged durably before the reply is returned."""
         try:
-            reply = await self._forward(exchange)
+            reply = None
+            if exchange.method == "GET" and exchange.raw_path.rsplit("/", 1)[-1] in metaservices.META_NAMES:
+                reply = self._maybe_metaservice(exchange)
+            if reply is None:
+                reply = await self._forward(exchange)
         except GatewayError as error:
             reply = _error_reply(error, exchange)
             self._note_denial(exchange)
@@ -135,6 +145,9 @@ class Gateway:
         return Reply(response.status, headers, response.body)
 
     def _maybe_metaservice(self, exchange: ex.Exchange) -> Reply | None:
+        """A metaservice of a registered provider subsystem, or ``None`` to route the call normally.
+
+        Raises ``GatewayError`` like ``_forward`` so refused metaservice calls are logged the same way."""
         try:
             provider, name = parse_subsystem_path(exchange.raw_path)
         except InvalidIdentifier:
@@ -142,19 +155,35 @@ class Gateway:
         snapshot = self.parts.holder.current
         if not any(s.id.provider == provider for s in snapshot.services.values()) and provider not in snapshot.clients:
             return None  # a service that happens to be named like a metaservice? let normal routing answer
-        try:
-            caller = ex.identify_client(exchange, snapshot)
-            ex.authenticate(exchange, snapshot, self.parts.authenticator)
-            body = _metaservice_body(name, snapshot, provider, caller, exchange.query)
-        except GatewayError as error:
-            return _error_reply(error, exchange)
-        content_type = b"text/plain;charset=utf-8" if name == "getOpenAPI" and not body.startswith(b"{") else JSON
+        exchange.service = ServiceId(provider, name)
+        exchange.service_known = True
+        ex.check_uri(exchange, self.settings.max_uri_length)
+        caller = ex.identify_client(exchange, snapshot)
+        ex.authenticate(exchange, snapshot, self.parts.authenticator)
+        if name == "getOpenAPI":
+            body, content_type = metaservices.get_openapi(snapshot, provider, exchange.query)
+        elif name == "listMethods":
+            body, content_type = metaservices.list_methods(snapshot, provider), JSON
+        else:
+            body, content_type = metaservices.allowed_methods(snapshot, provider, caller), JSON
         return Reply(200, [(b"content-type", content_type), *_xroad_headers(exchange)], body)
 
-    def _list_clients(self, query: bytes) -> Reply:
+    def _list_clients(self, query: bytes, accept: bytes | None) -> Reply:
         instance = metaservices.query_param(query, "xRoadInstance")
-        body = metaservices.list_clients(self.parts.holder.current, instance)
-        return Reply(200, [(b"content-type", JSON)], body)
+        snapshot = self.parts.holder.current
+        if metaservices.wants_xml(accept):
+            xml = metaservices.list_clients_xml(snapshot, instance)
+            return Reply(200, [(b"content-type", b"text/xml;charset=utf-8")], xml)
+        return Reply(200, [(b"content-type", JSON)], metaservices.list_clients(snapshot, instance))
+
+    def _health(self) -> Reply:
+        """X-Road style per-service health data of this worker (opmon ``getSecurityServerHealthData``)."""
+        body = {
+            "worker": os.getpid(),
+            "configVersion": self.parts.holder.current.version,
+            "services": self.metrics.health(),
+        }
+        return Reply(200, [(b"content-type", JSON)], json.dumps(body).encode())
 
     def _metrics(self) -> Reply:
         holder = self.parts.holder
@@ -198,9 +227,13 @@ class Gateway:
             "responseOutTs": _ms(now),
             "requestSize": len(exchange.body),
             "responseSize": len(reply.body),
-            "statusCode": reply.status,
+            "restResponseStatusCode": reply.status,
             "succeeded": reply.fault is None,
             "faultCode": reply.fault,
+            "faultString": reply.fault_string,
+            "messageUserId": _user_id(exchange),
+            "serviceType": "REST",
+            "securityServerType": _server_type(reply.fault),
             "requestHash": exchange.request_hash,
             "responseBodySha256": ex.body_digest(reply.body),
         }
@@ -210,7 +243,7 @@ class Gateway:
         return json.dumps(record, separators=(",", ":")).encode()
 
     def _observe(self, exchange: ex.Exchange, reply: Reply) -> None:
-        name = str(exchange.service) if exchange.service else "-"
+        name = str(exchange.service) if exchange.service_known else UNKNOWN_LABEL
         self.metrics.observe(name, reply.status, reply.fault is None, time.time() - exchange.request_in)
 
     @staticmethod
@@ -220,12 +253,25 @@ class Gateway:
         await send({"type": "http.response.body", "body": reply.body})
 
 
-def _metaservice_body(name: str, snapshot: Any, provider: Any, caller: Any, query: bytes) -> bytes:
-    if name == "listMethods":
-        return metaservices.list_methods(snapshot, provider)
-    if name == "allowedMethods":
-        return metaservices.allowed_methods(snapshot, provider, caller)
-    return metaservices.get_openapi(snapshot, provider, query)
+def _header(headers: list[tuple[bytes, bytes]], name: bytes) -> bytes | None:
+    for key, value in headers:
+        if key.lower() == name:
+            return value
+    return None
+
+
+def _server_type(fault: str | None) -> str:
+    """X-Road's ``securityServerType``: one gateway plays both roles, so a record is the producer side's
+    unless the call was refused on the client side (``Client.*``, ``Server.ClientProxy.*``)."""
+    if fault is None or fault.startswith("Server.ServerProxy."):
+        return "Producer"
+    return "Client"
+
+
+def _user_id(exchange: ex.Exchange) -> str | None:
+    """``X-Road-UserId`` as the opmon ``messageUserId`` (any NIK in it masked, at most 255 characters)."""
+    given = exchange.headers.user_id
+    return mask_nik(given.decode("latin-1")[:255]) if given else None
 
 
 def _xroad_headers(exchange: ex.Exchange) -> list[tuple[bytes, bytes]]:
@@ -242,7 +288,7 @@ def _xroad_headers(exchange: ex.Exchange) -> list[tuple[bytes, bytes]]:
 
 def _error_reply(error: GatewayError, exchange: ex.Exchange | None = None) -> Reply:
     headers = error.headers() + (_xroad_headers(exchange) if exchange is not None else [])
-    return Reply(error.status, headers, error.body(), fault=error.error_type)
+    return Reply(error.status, headers, error.body(), fault=error.error_type, fault_string=error.message)
 
 
 def _ms(seconds: float) -> int | None:
