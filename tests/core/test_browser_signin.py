@@ -21,6 +21,7 @@ from playwright.sync_api import sync_playwright
 from spbe.app import create_app
 from spbe.core.config import Settings, load_settings
 from spbe.core.db import create_db_engine, make_session_factory, session_scope
+from spbe.evaluation.service import periods
 from spbe.identity import accounts
 from spbe.seeding import SEED_STEPS
 from tests.core.fresh_database import fresh_database
@@ -55,6 +56,7 @@ def live(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
                 session, "uji.bandung", "Uji Bandung", "uji@example.go.id", "KOTA-32.73",
                 ["evaluation:self-assess"], PASSWORD,
             )  # fmt: skip
+            periods.ensure_open(session, 2025, "test")  # self-assessment needs the year's cycle open
         engine.dispose()
         server = uvicorn.Server(uvicorn.Config(create_app(own), host="127.0.0.1", port=port, log_level="warning"))
         thread = threading.Thread(target=server.run, daemon=True)

@@ -21,3 +21,15 @@ def act_as(app: FastAPI) -> Callable[[Principal], None]:
         app.dependency_overrides[_authenticated] = lambda: principal
 
     return switch
+
+
+@pytest.fixture(autouse=True)
+def open_cycle_2025(request: pytest.FixtureRequest) -> None:
+    """Tests that use the database find the 2025 evaluation cycle open (as the demo data leaves it)."""
+    if "db_session" not in request.fixturenames:
+        return
+    from spbe.evaluation.service import periods
+
+    session = request.getfixturevalue("db_session")
+    periods.ensure_open(session, 2025, "test")
+    session.commit()  # a savepoint here: a refused request's rollback must not undo it

@@ -39,6 +39,9 @@ def test_full_cycle(client: TestClient, act_as: Act, db_session: Session) -> Non
     assert final["status"] == "final"
     assert final["score"]["index"] == "2.98"  # 3 − 0.025 × 1 = 2.975 → 2.98
     assert final["score"]["predikat"] == "Baik"
+    assert client.get("/api/v1/evaluation/results/KEMENDAGRI/2025").status_code == 404  # not published yet
+    act_as(COORDINATOR)
+    assert client.post("/api/v1/evaluation/cycles/2025/close").status_code == 200
     public = client.get("/api/v1/evaluation/results/KEMENDAGRI/2025").json()
     assert public["items"][17]["validated_level"] == 2
     actions = db_session.scalars(select(AuditRecord.action).where(AuditRecord.object_id == "KEMENDAGRI/2025")).all()
@@ -130,7 +133,7 @@ def test_evidence_files_by_content(client: TestClient, act_as: Act, settings: An
     big = b"%PDF-" + b"0" * (10 * 1024 * 1024)
     too_big = client.post(URL + "/evidence/files", data={"indicator": "1"}, files={"file": ("big.pdf", big)})
     assert too_big.status_code == 422
-    assert "limit is 10 MB" in too_big.json()["detail"]
+    assert too_big.json()["detail"] == "big.pdf is larger than 10 MB (the limit)"
     link = client.post(URL + "/evidence/links", json={"indicator": 18, "url": "https://kemendagri.go.id/splp"})
     assert link.status_code == 201
     assert len(client.get(URL).json()["evidence"]) == 3
@@ -150,11 +153,15 @@ def test_suggestions_cite_or_say_no_data(client: TestClient, act_as: Act) -> Non
 def test_history_shows_change_per_indicator(client: TestClient, act_as: Act) -> None:
     for year, level in ((2025, 2), (2026, 3)):
         url = f"/api/v1/evaluation/assessments/KEMENDAGRI/{year}"
+        act_as(COORDINATOR)
+        client.post(f"/api/v1/evaluation/cycles/{year}/open")
         act_as(STAFF_A)
         client.put(url + "/levels", json=_all_levels(level))
         client.post(url + "/submit")
         act_as(ASSESSOR)
         assert client.post(url + "/finalize").status_code == 200
+        act_as(COORDINATOR)
+        assert client.post(f"/api/v1/evaluation/cycles/{year}/close").status_code == 200
     history = client.get("/api/v1/evaluation/results/KEMENDAGRI").json()
     assert [(h["year"], h["index"]) for h in history][-2:] == [(2025, "2.00"), (2026, "3.00")]
     assert set(history[-1]["change"].values()) == {1}

@@ -86,7 +86,8 @@ def test_staff_fill_check_and_submit_then_assessor_reviews_and_finalizes(client:
     final = client.post(BASE + "/review/finalize", data={"csrf_token": _token(check.text)}, headers=HTML)
     assert final.status_code == 200, final.text
     assert "2.98" in final.text
-    assert client.get("/api/v1/evaluation/results/KEMENDAGRI/2025").json()["status"] == "final"
+    assert client.get("/api/v1/evaluation/assessments/KEMENDAGRI/2025").json()["status"] == "final"
+    assert client.get("/api/v1/evaluation/results/KEMENDAGRI/2025").status_code == 404  # published on close
 
 
 def test_other_agency_staff_and_assessor_are_refused(client: TestClient, act_as: Act) -> None:

@@ -15,7 +15,7 @@ from spbe.core.security import SYSTEM
 from spbe.evaluation.demo import seed_demo_evaluations
 from spbe.evaluation.instruments.loader import DEFAULT_INSTRUMENT, INSTRUMENT_DIR, load_instrument_file
 from spbe.evaluation.national import comparable
-from spbe.evaluation.service import importing, national, views
+from spbe.evaluation.service import importing, national, periods, views
 from spbe.evaluation.service.instruments import current_instrument, instrument_for_year, sync_instruments
 
 RENAMED = "Tingkat Kematangan Layanan Digital Terpadu"
@@ -55,6 +55,7 @@ def two_instruments(db_session: Session, tmp_path: Path) -> Session:
     _version_2(tmp_path)
     assert sync_instruments(db_session, tmp_path).startswith("1 new")
     importing.apply_import(db_session, SYSTEM, importing.plan_import(db_session, _levels(2025, 5, 1)))
+    periods.close_cycle(db_session, SYSTEM, 2025)  # the conftest opened 2025: publish it
     db_session.flush()
     return db_session
 

@@ -21,6 +21,7 @@ from spbe.core.audit.models import AuditRecord
 from spbe.core.config import Settings
 from spbe.core.security import Principal
 from spbe.evaluation.models import Assessment, AssessmentItem, Evidence
+from spbe.evaluation.service import periods
 from tests.evaluation.conftest import ASSESSOR, STAFF_A
 
 Act = Callable[[Principal], None]
@@ -29,6 +30,12 @@ PAGE = f"/evaluation/agencies/KEMENDAGRI/{YEAR}"
 API = f"/api/v1/evaluation/assessments/KEMENDAGRI/{YEAR}"
 HTML = {"accept": "text/html", "accept-language": "en"}
 TOO_LONG = "x" * 10_001
+
+
+@pytest.fixture(autouse=True)
+def open_year(db_session: Session) -> None:
+    periods.ensure_open(db_session, YEAR, "test")
+    db_session.commit()
 
 
 def _counts(session: Session, settings: Settings) -> dict[str, int]:

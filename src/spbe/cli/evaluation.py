@@ -9,13 +9,76 @@ import typer
 from rich.table import Table
 
 from spbe.cli.runtime import console, friendly_errors, runtime
-from spbe.core.errors import NotFound
+from spbe.core.errors import BadRequest, NotFound
 from spbe.core.security import SYSTEM
-from spbe.evaluation import scoring
+from spbe.evaluation import repository, scoring
 from spbe.evaluation.api import agency_report
-from spbe.evaluation.service import importing, national, views
+from spbe.evaluation.service import importing, national, periods, views
+from spbe.evaluation.service import instruments as instrument_service
 
 app = typer.Typer(help="SPBE evaluation (PermenPANRB 59/2020).", no_args_is_help=True)
+cycle_app = typer.Typer(help="Evaluation cycles: open a year, close (publish) it.", no_args_is_help=True)
+instruments_app = typer.Typer(help="Evaluation instruments: load a file, list the loaded ones.", no_args_is_help=True)
+app.add_typer(cycle_app, name="cycle")
+app.add_typer(instruments_app, name="instruments")
+Year = Annotated[int, typer.Argument(help="Evaluation year, e.g. 2026")]
+
+
+@cycle_app.command("open")
+@friendly_errors
+def cycle_open(year: Year) -> None:
+    """Open a year's evaluation cycle: agencies may then assess themselves for it."""
+    with runtime.unit_of_work() as session:
+        periods.open_cycle(session, SYSTEM, year)
+    console.print(f"[green]✓[/green] The {year} evaluation cycle is open.")
+
+
+@cycle_app.command("close")
+@friendly_errors
+def cycle_close(year: Year) -> None:
+    """Close a year's cycle: its final results are published (national index, ranking, history)."""
+    with runtime.unit_of_work() as session:
+        _row, counts = periods.close_cycle(session, SYSTEM, year)
+    unfinished = counts.draft + counts.submitted
+    console.print(f"[green]✓[/green] The {year} evaluation cycle is closed: {counts.final} final result(s) published.")
+    if unfinished:
+        console.print(f"[yellow]![/yellow] {unfinished} assessment(s) were not final and are not published.")
+
+
+@cycle_app.command("list")
+@friendly_errors
+def cycle_list() -> None:
+    """Every cycle with its status and how many assessments it has."""
+    with runtime.unit_of_work(write=False) as session:
+        rows = [periods.coverage(session, row.year, 0) for row in repository.list_cycles(session)]
+    table = Table("year", "status", "draft", "submitted", "final")
+    for row in rows:
+        table.add_row(str(row.year), str(row.status), str(row.draft), str(row.submitted), str(row.final))
+    console.print(table)
+
+
+@instruments_app.command("load")
+@friendly_errors
+def instruments_load(
+    path: Annotated[Path, typer.Argument(help="An instrument file (JSON), from anywhere")],
+) -> None:
+    """Validate and load one instrument file, all or nothing (a new version or a successor instrument)."""
+    with runtime.unit_of_work() as session:
+        outcome = instrument_service.load_file(session, path)
+    console.print(f"[green]✓[/green] {path.name}: {outcome}.")
+
+
+@instruments_app.command("list")
+@friendly_errors
+def instruments_list() -> None:
+    """The loaded instruments: version, the year each is in force from, how many assessments use it."""
+    with runtime.unit_of_work(write=False) as session:
+        rows = instrument_service.list_loaded(session)
+    table = Table("instrument", "title", "in force from", "indicators", "assessments")
+    for row in rows:
+        since = str(row.in_force_from) if row.in_force_from else "first year"
+        table.add_row(f"{row.code}@{row.version}", row.title, since, str(row.indicators), str(row.assessments))
+    console.print(table)
 
 
 @app.command("import")
@@ -28,7 +91,8 @@ def import_levels(
 ) -> None:
     """Check a file of levels (dry run) or import it as final results, all or nothing."""
     with runtime.unit_of_work() as session:
-        plan = importing.plan_import(session, importing.read_rows(file))
+        source = (file.name, importing.file_digest(file))
+        plan = importing.plan_import(session, importing.read_rows(file), source)
         if not apply:
             console.print(f"[green]✓[/green] Dry run: {plan.summary} would be imported. Add --apply to write.")
             return
@@ -79,5 +143,14 @@ def report(
     """Write an agency's report (PDF, CSV or XLSX)."""
     with runtime.unit_of_work(write=False) as session:
         content, _ = agency_report(session, agency.upper(), year, fmt)
-    out.write_bytes(content)
+    _write(out, content)
     console.print(f"[green]✓[/green] Wrote {out} ({len(content):,} bytes).")
+
+
+def _write(out: Path, content: bytes) -> None:
+    """Write the report, creating its folder; a path that cannot be written is one clear error line."""
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(content)
+    except OSError as exc:
+        raise BadRequest(f"Cannot write {out}: {exc.strerror or exc}.") from None

@@ -11,11 +11,12 @@ from fastapi.responses import Response
 from spbe.core.deps import AppSettings, DbSession
 from spbe.core.errors import NotFound
 from spbe.core.security import Authenticated, public
-from spbe.evaluation import exports
+from spbe.evaluation import exports, repository
 from spbe.evaluation.integration import get_subject, list_subjects
+from spbe.evaluation.models import EvaluationCycle
 from spbe.evaluation.national import NationalPicture
 from spbe.evaluation.schemas import AssessmentOut, EvidenceLinkIn, EvidenceOut, ReviewIn, SelfAssessmentIn
-from spbe.evaluation.service import cycle, evidence, national, views
+from spbe.evaluation.service import access, cycle, evidence, national, periods, views
 from spbe.evaluation.service.instruments import current_instrument, instrument_by_id
 from spbe.evaluation.suggestions import Suggestion, suggestions_for
 
@@ -29,6 +30,43 @@ def get_current_instrument(session: DbSession) -> dict[str, Any]:
     """The instrument in use: domains, aspects, indicators with weights, level scales and predikat bands."""
     row, _ = current_instrument(session)
     return {"code": row.code, "version": row.version, "title": row.title, "definition": row.definition}
+
+
+def _cycle_json(row: EvaluationCycle) -> dict[str, Any]:
+    return {
+        "year": row.year,
+        "status": row.status,
+        "opened_at": row.opened_at.isoformat(),
+        "closed_at": None if row.closed_at is None else row.closed_at.isoformat(),
+    }
+
+
+@router.get("/cycles", dependencies=[public])
+def get_cycles(session: DbSession) -> list[dict[str, Any]]:
+    """Every evaluation cycle (year, open or closed); closed years are the published ones."""
+    return [_cycle_json(row) for row in repository.list_cycles(session)]
+
+
+@router.post("/cycles/{year}/open", status_code=201)
+def post_cycle_open(year: int, session: DbSession, principal: Authenticated) -> dict[str, Any]:
+    """Open a year's cycle (coordinator, ``evaluation:admin``): agencies may then assess themselves."""
+    return _cycle_json(periods.open_cycle(session, principal, year))
+
+
+@router.post("/cycles/{year}/close")
+def post_cycle_close(year: int, session: DbSession, principal: Authenticated) -> dict[str, Any]:
+    """Close a year's cycle (coordinator): its final results are published; unfinished ones stay out."""
+    row, counts = periods.close_cycle(session, principal, year)
+    return {**_cycle_json(row), "final": counts.final, "unfinished": counts.draft + counts.submitted}
+
+
+@router.get("/cycles/{year}/coverage")
+def get_cycle_coverage(year: int, session: DbSession, principal: Authenticated) -> dict[str, Any]:
+    """How far a year's cycle has come (assessors and the coordinator)."""
+    rule = access.require_cycle_reader
+    access.guarded(session, principal, lambda: rule(principal), "cycle-read", str(year), periods.OBJECT_TYPE)
+    counts = periods.coverage(session, year, len(list_subjects(session)))
+    return {**asdict(counts), "started": counts.started}
 
 
 @router.get(ASSESSMENT)
@@ -196,12 +234,12 @@ def _change(picture: NationalPicture, code: str) -> str | None:
 def get_national(year: int, session: DbSession) -> dict[str, Any]:
     """National index, distribution by agency type, ranking, weakest indicators, year-on-year movement."""
     names = {s.code: s.name for s in list_subjects(session)}
-    return picture_json(national.picture(session, year), names)
+    return picture_json(national.published_picture(session, year), names)
 
 
 @router.get("/national/{year}/export.{fmt}", dependencies=[public])
 def get_national_export(year: int, fmt: str, session: DbSession) -> Response:
     names = {s.code: s.name for s in list_subjects(session)}
-    table = exports.national_table(national.picture(session, year), names)
+    table = exports.national_table(national.published_picture(session, year), names)
     content, media_type = _table_export(table, fmt, f"Indeks SPBE {year}")
     return Response(content, media_type=media_type, headers=_attachment(f"indeks-spbe-{year}.{fmt}"))

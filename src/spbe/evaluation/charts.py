@@ -12,6 +12,8 @@ from decimal import Decimal
 
 from markupsafe import Markup, escape
 
+from spbe.core.i18n import gettext as _
+
 LEVEL_COLOURS = ("#d4351c", "#f47738", "#ffdd00", "#85994b", "#00703c")  # 1 … 5
 
 
@@ -48,7 +50,7 @@ def radar(values: Mapping[str, Decimal], labels: Mapping[str, str], maximum: int
     )
     area = f'<polygon points="{shape}" fill="#1d70b8" fill-opacity="0.35" stroke="#1d70b8" stroke-width="2"/>'
     summary = ", ".join(f"{labels.get(k, k)} {values[k]:.2f}" for k in keys)
-    return _svg(width, size, f"Radar: {summary}", rings + spokes + area)
+    return _svg(width, size, _("Domain radar: %(summary)s") % {"summary": summary}, rings + spokes + area)
 
 
 def _ring(cx: float, cy: float, radius: float, angles: Sequence[float]) -> str:
@@ -81,7 +83,7 @@ def histogram(counts: Mapping[str, int], width: int = 480, height: int = 240) ->
             f'<text x="{x + bar / 2:.1f}" y="{height - 22}" font-size="12" text-anchor="middle">{escape(name)}</text>'
         )
     summary = ", ".join(f"{name} {count}" for name, count in counts.items())
-    return _svg(width, height, f"Predikat: {summary}", "".join(parts))
+    return _svg(width, height, _("Predikat: %(summary)s") % {"summary": summary}, "".join(parts))
 
 
 def heatmap(
@@ -96,7 +98,8 @@ def heatmap(
         if n % 5 == 0 or n == 1
     )
     body = "".join(_heat_row(label, values, left, top + r * cell, cell) for r, (label, values) in enumerate(rows))
-    return _svg(width, height, f"Heatmap of {len(rows)} rows × {len(columns)} indicators", header + body)
+    label = _("Heatmap of %(rows)s rows × %(columns)s indicators") % {"rows": len(rows), "columns": len(columns)}
+    return _svg(width, height, label, header + body)
 
 
 def _heat_row(label: str, values: Sequence[Decimal | int | None], left: int, y: int, cell: int) -> str:
@@ -119,7 +122,7 @@ def _colour(value: Decimal | int | None) -> str:
 def trend(points: Sequence[tuple[int, Decimal]], width: int = 480, height: int = 200, maximum: int = 5) -> Markup:
     """A line of the index over the years."""
     if not points:
-        return _svg(width, height, "No data", "")
+        return _svg(width, height, _("No data"), "")
     step = (width - 60) / max(len(points) - 1, 1)
     coords = [(30 + i * step, height - 30 - (height - 60) * float(v) / maximum) for i, (_, v) in enumerate(points)]
     line = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
@@ -130,4 +133,5 @@ def trend(points: Sequence[tuple[int, Decimal]], width: int = 480, height: int =
         for (x, y), (year, v) in zip(coords, points, strict=True)
     )
     body = f'<polyline points="{line}" fill="none" stroke="#1d70b8" stroke-width="2"/>' + marks
-    return _svg(width, height, "Trend: " + ", ".join(f"{y} {v:.2f}" for y, v in points), body)
+    summary = ", ".join(f"{y} {v:.2f}" for y, v in points)
+    return _svg(width, height, _("Trend: %(summary)s") % {"summary": summary}, body)

@@ -23,6 +23,7 @@ from spbe.core.db import utcnow
 from spbe.evaluation import repository, scoring
 from spbe.evaluation.instruments.spec import Instrument
 from spbe.evaluation.integration import Subject, group_of, list_subjects
+from spbe.evaluation.service import periods
 from spbe.evaluation.service.instruments import instrument_for_year
 
 NATIONAL_TREND = {2018: 1.98, 2019: 2.18, 2020: 2.26, 2021: 2.24, 2022: 2.34, 2023: 2.79, 2024: 3.12}
@@ -83,7 +84,11 @@ def _calibrate(draws: Sequence[Draw], weights: Sequence[float], target: float, h
 
 
 def seed_demo_evaluations(session: Session, years: Sequence[int] = tuple(NATIONAL_TREND)) -> str:
-    """Insert final demo evaluations for every agency and year not evaluated yet."""
+    """Insert final demo evaluations for every agency and year not evaluated yet.
+
+    The seeded years are closed (published) cycles and the year after the last one is opened, so a newcomer
+    can try the cycle at once (2018–2024 closed, 2025 open with the default years).
+    """
     subjects = list_subjects(session)
     existing = repository.existing_assessment_keys(session, years)
     added = 0
@@ -91,6 +96,8 @@ def seed_demo_evaluations(session: Session, years: Sequence[int] = tuple(NATIONA
         todo = [s for s in subjects if (s.code, year) not in existing]
         row, instrument = instrument_for_year(session, year)  # a re-run keeps each year's instrument
         added += _seed_year(session, row.id, instrument, year, todo)
+        periods.ensure_closed(session, year, "demo")
+    periods.ensure_open(session, max(years) + 1, "demo")
     return f"{added} agency evaluations added over {years[0]}–{years[-1]} ({len(subjects)} agencies)"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -13,7 +14,7 @@ from openpyxl import Workbook
 from spbe.evaluation import scoring
 from spbe.evaluation.instruments.spec import Instrument
 from spbe.evaluation.national import NationalPicture
-from spbe.evaluation.schemas import AssessmentOut
+from spbe.evaluation.schemas import AssessmentOut, ItemOut
 
 Table = tuple[list[str], list[list[object]]]
 
@@ -101,6 +102,35 @@ def _pdf_score(pdf: FPDF, assessment: AssessmentOut, instrument: Instrument) -> 
     for aspect in instrument.aspects:
         line = f"   {aspect.code} {aspect.name} (bobot {aspect.weight}%): {score.aspects[aspect.code]}"
         pdf.cell(0, 6, _latin(line), new_x="LMARGIN", new_y="NEXT")
+    _pdf_radar(pdf, {code: Decimal(value) for code, value in score.domains.items()}, instrument.max_level)
+
+
+def _pdf_radar(pdf: FPDF, domains: dict[str, Decimal], maximum: int, radius: float = 28) -> None:
+    """The domain radar drawn with fpdf2's own lines (rings at each level, the agency's polygon)."""
+    if len(domains) < 3:
+        return
+    if pdf.get_y() + 2 * radius + 16 > pdf.h - pdf.b_margin:
+        pdf.add_page()
+    cx, cy = pdf.w / 2, pdf.get_y() + radius + 8
+    codes = list(domains)
+
+    def point(index: int, value: float) -> tuple[float, float]:
+        angle = -math.pi / 2 + 2 * math.pi * index / len(codes)
+        return cx + radius * value / maximum * math.cos(angle), cy + radius * value / maximum * math.sin(angle)
+
+    pdf.set_draw_color(190, 190, 190)
+    for ring in range(1, maximum + 1):
+        pdf.polygon([point(i, ring) for i in range(len(codes))], style="D")
+    pdf.set_font("helvetica", "", 8)
+    for i, code in enumerate(codes):
+        pdf.line(cx, cy, *point(i, maximum))
+        x, y = point(i, maximum + 0.7)
+        pdf.text(x - 6, y + 1, _latin(f"{code} {domains[code]:.2f}"))
+    pdf.set_draw_color(29, 112, 184)
+    pdf.set_fill_color(200, 220, 240)
+    pdf.polygon([point(i, float(domains[code])) for i, code in enumerate(codes)], style="DF")
+    pdf.set_draw_color(0, 0, 0)
+    pdf.set_y(cy + radius + 8)
 
 
 def _pdf_items(pdf: FPDF, assessment: AssessmentOut) -> None:
@@ -112,10 +142,15 @@ def _pdf_items(pdf: FPDF, assessment: AssessmentOut) -> None:
     pdf.ln()
     pdf.set_font("helvetica", "", 8)
     for item in assessment.items:
-        values = (str(item.indicator), item.name[:80], _level(item.self_level), _level(item.validated_level))
+        values = (str(item.indicator), item.name[:80], _level(item.self_level), _final_level(item))
         for width, text in zip(widths, values, strict=True):
             pdf.cell(width, 5, _latin(text), border=1)
         pdf.ln()
+
+
+def _final_level(item: ItemOut) -> str:
+    """The validated level, or the agency's own where the assessor accepted it as given."""
+    return _level(item.validated_level if item.validated_level is not None else item.self_level)
 
 
 def _level(level: int | None) -> str:

@@ -20,16 +20,16 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from spbe.core import csrf
-from spbe.core.deps import DbSession
+from spbe.core.deps import AppSettings, DbSession
 from spbe.core.errors import Forbidden, ValidationFailed
 from spbe.core.i18n import gettext as _
 from spbe.core.security import Authenticated, Principal, optional_principal
 from spbe.core.templating import render
-from spbe.evaluation import repository
+from spbe.evaluation import evidence_forms, repository
 from spbe.evaluation.instruments.spec import Instrument
 from spbe.evaluation.integration import get_subject
 from spbe.evaluation.schemas import AssessmentOut, LevelEntry, ReviewEntry
-from spbe.evaluation.service import access, cycle, views
+from spbe.evaluation.service import access, cycle, evidence, periods, views
 from spbe.evaluation.service.instruments import instrument_by_id, instrument_for_year
 from spbe.evaluation.service.views import CycleYear
 from spbe.evaluation.suggestions import suggestions_for
@@ -144,16 +144,18 @@ def _rows(
 
 
 def _parse(
-    form: FormData, instrument: Instrument, text_field: str
+    form: FormData, instrument: Instrument, text_field: str, *, allow_no_level: bool = False
 ) -> tuple[dict[int, tuple[str, str]], list[PageError]]:
-    """Submitted values per indicator, and the errors that need no service (not a number, too long)."""
+    """Submitted values per indicator, and the errors that need no service (not a level of the indicator's
+    scale, too long), every row at once; ``allow_no_level`` when the form brings evidence only."""
     values: dict[int, tuple[str, str]] = {}
     errors: list[PageError] = []
     for number in instrument.numbers:
         raw, text = str(form.get(f"level-{number}", "")).strip(), str(form.get(f"{text_field}-{number}", "")).strip()
         values[number] = (raw, text)
         name = instrument.by_number[number].name
-        if raw and not raw.isdigit():
+        on_scale = {value for value, _name in _options(instrument, number)}
+        if raw and (not raw.isdigit() or int(raw) not in on_scale):  # every bad row at once, not in two rounds
             errors.append(PageError(f"level-{number}", _level_message(instrument, number, name)))
         if text and not raw:
             message = _("%(number)s. %(name)s: choose a level to save this text") % {"number": number, "name": name}
@@ -165,7 +167,7 @@ def _parse(
                 "max": MAX_TEXT,
             }
             errors.append(PageError(f"{text_field}-{number}", message))
-    if not errors and not any(raw for raw, _text in values.values()):
+    if not errors and not allow_no_level and not any(raw for raw, _text in values.values()):
         first = instrument.numbers[0]
         errors.append(PageError(f"level-{first}", _("Choose a level for at least one indicator")))
     return values, errors
@@ -213,6 +215,7 @@ def _base(agency_code: str, year: int) -> str:
 def _form_context(session: Session, agency_code: str, year: int, *, review: bool, **extra: Any) -> dict[str, Any]:
     instrument, current = _state(session, agency_code, year)
     values: dict[int, tuple[str, str]] | None = extra.pop("values", None)
+    links: dict[int, str] = extra.pop("links", {})
     return {
         "subject": get_subject(session, agency_code),
         "year": year,
@@ -222,6 +225,9 @@ def _form_context(session: Session, agency_code: str, year: int, *, review: bool
         "rows": _rows(instrument, current, values, review=review),
         "suggestions": {s.indicator: s for s in suggestions_for(session, agency_code)} if review else {},
         "errors": [],
+        "cycle_open": periods.is_open(session, year),
+        "links": links,
+        "evidence": evidence_forms.by_indicator(current.evidence if current else []),
         **extra,
     }
 
@@ -238,13 +244,17 @@ def self_assessment_form(
 
 @router.post("/self-assessment", response_class=HTMLResponse)
 async def self_assessment_save(
-    request: Request, agency_code: str, year: int, session: DbSession, principal: Authenticated
+    request: Request, agency_code: str, year: int, session: DbSession, principal: Authenticated, settings: AppSettings
 ) -> Response:
+    """Levels, justifications and evidence (a file and a link per indicator), all checked first, all saved
+    or none."""
     form = await request.form()
     csrf.verify(request, form.get(csrf.FIELD))
     _guard(session, principal, agency_code, year, assessor=False)
     instrument, _current = _state(session, agency_code, year)
-    values, errors = _parse(form, instrument, "justification")
+    found, evidence_errors = await evidence_forms.parse(form, instrument)
+    values, errors = _parse(form, instrument, "justification", allow_no_level=bool(found))
+    errors += [PageError(e.field, e.message) for e in evidence_errors]
     if not errors:
         numbers = [n for n, (raw, _text) in values.items() if raw]
         entries = [
@@ -252,7 +262,9 @@ async def self_assessment_save(
         ]
         try:
             with session.begin_nested():  # a refusal rolls back to here: nothing half-written
-                cycle.self_assess(session, principal, agency_code, year, entries)
+                if entries:
+                    cycle.self_assess(session, principal, agency_code, year, entries)
+                evidence_forms.save(session, principal, (agency_code, year), found, settings.data_dir)
         except ValidationFailed as exc:
             errors = _service_errors(exc, instrument, numbers)
     return _after_save(request, session, form, agency_code, year, "self-assessment", values, errors)
@@ -271,7 +283,8 @@ def _after_save(
     """After saving a step's form: the form again with its errors (422), else the check page or a banner."""
     review = step == "review"
     if errors:
-        context = _form_context(session, agency_code, year, review=review, values=values, errors=errors)
+        links = {n: str(form.get(f"evidence-link-{n}") or "") for n in values}
+        context = _form_context(session, agency_code, year, review=review, values=values, errors=errors, links=links)
         template = "evaluation/review.html" if review else "evaluation/self_assessment.html"
         return _page(request, template, context, status_code=422)
     follow = "/check" if form.get("action") == "continue" else "?saved=true"
@@ -364,3 +377,13 @@ async def review_finalize(
     cycle.finalize(session, principal, agency_code, year)
     context = _form_context(session, agency_code, year, review=True, title=_("Evaluation finalized"))
     return render(request, "evaluation/confirmation.html", context)
+
+
+@router.get("/evidence/{evidence_id}")
+def evidence_download(
+    agency_code: str, year: int, evidence_id: int, session: DbSession, principal: Authenticated, settings: AppSettings
+) -> Response:
+    """An evidence file as an attachment with its checked content type (agency staff, assessors, coordinator)."""
+    row, content = evidence.evidence_file(session, principal, (agency_code, year), evidence_id, settings.data_dir)
+    headers = evidence_forms.attachment_headers(row.filename or f"evidence-{row.id}")
+    return Response(content, media_type=row.content_type or "application/octet-stream", headers=headers)

@@ -77,13 +77,14 @@ def audit(
     data: dict[str, Any] | None = None,
     *,
     outcome: str = "success",
+    object_type: str = "evaluation.assessment",
 ) -> None:
     """Append one evaluation event (``evaluation.<action>``) to the platform's audit log."""
     audit_service.append(
         session,
         actor=actor.subject,
         action=f"evaluation.{action}",
-        object_type="evaluation.assessment",
+        object_type=object_type,
         object_id=object_id,
         outcome=outcome,
         data=data or {},

@@ -111,3 +111,28 @@ class Evidence(Base):
     sha256: Mapped[str | None] = mapped_column(String(64), default=None)
     added_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class CycleStatus(StrEnum):
+    """An evaluation period: ``open`` (agencies assess, assessors review) → ``closed`` (results published)."""
+
+    open = "open"
+    closed = "closed"
+
+
+class EvaluationCycle(Base):
+    """The evaluation period of one year (periode evaluasi), opened and closed by the coordinator.
+
+    Self-assessment, evidence, submission, review and finalizing happen only while the year's cycle is open;
+    the national picture, the history and the public results show closed (published) years only.
+    """
+
+    __tablename__ = "eval_cycle"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, unique=True)
+    status: Mapped[str] = mapped_column(String(20), default=CycleStatus.open.value)
+    opened_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    opened_by: Mapped[str] = mapped_column(String(200))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    closed_by: Mapped[str | None] = mapped_column(String(200), default=None)

@@ -9,7 +9,16 @@ from typing import Any
 from sqlalchemy import Row, delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from spbe.evaluation.models import Assessment, AssessmentItem, AssessmentStatus, Evidence, IndicatorRow, Instrument
+from spbe.evaluation.models import (
+    Assessment,
+    AssessmentItem,
+    AssessmentStatus,
+    CycleStatus,
+    EvaluationCycle,
+    Evidence,
+    IndicatorRow,
+    Instrument,
+)
 
 
 def find_instrument(session: Session, code: str, version: int | None = None) -> Instrument | None:
@@ -26,6 +35,11 @@ def get_instrument_by_id(session: Session, instrument_id: int) -> Instrument | N
 
 def list_instruments(session: Session) -> Sequence[Instrument]:
     return session.scalars(select(Instrument).order_by(Instrument.code, Instrument.version)).all()
+
+
+def assessments_per_instrument(session: Session) -> dict[int, int]:
+    query = select(Assessment.instrument_id, func.count(Assessment.id)).group_by(Assessment.instrument_id)
+    return {instrument_id: count for instrument_id, count in session.execute(query).all()}
 
 
 def add_instrument(session: Session, row: Instrument, indicators: Iterable[IndicatorRow]) -> Instrument:
@@ -61,6 +75,11 @@ def add_item(session: Session, item: AssessmentItem) -> None:
 def evidence_of(session: Session, assessment_id: int) -> Sequence[Evidence]:
     query = select(Evidence).where(Evidence.assessment_id == assessment_id).order_by(Evidence.id)
     return session.scalars(query).all()
+
+
+def find_evidence(session: Session, assessment_id: int, evidence_id: int) -> Evidence | None:
+    query = select(Evidence).where(Evidence.id == evidence_id, Evidence.assessment_id == assessment_id)
+    return session.scalars(query).first()
 
 
 def add_evidence(session: Session, evidence: Evidence) -> Evidence:
@@ -104,8 +123,17 @@ def final_levels(session: Session, year: int, agency_code: str | None = None) ->
     return session.execute(query).all()
 
 
+def _published_years() -> Any:
+    return select(EvaluationCycle.year).where(EvaluationCycle.status == CycleStatus.closed.value)
+
+
 def final_years(session: Session) -> list[int]:
-    query = select(Assessment.year).where(Assessment.status == AssessmentStatus.final.value).distinct()
+    """The published years: closed cycles with at least one final result (an open year is not published)."""
+    query = (
+        select(Assessment.year)
+        .where(Assessment.status == AssessmentStatus.final.value, Assessment.year.in_(_published_years()))
+        .distinct()
+    )
     return sorted(session.scalars(query).all())
 
 
@@ -142,8 +170,10 @@ def set_final(session: Session, assessment: Assessment, index: Decimal, predikat
 
 
 def final_indices(session: Session) -> Sequence[Row[int, Decimal | None]]:
-    """(year, index) of every final assessment."""
-    query = select(Assessment.year, Assessment.final_index).where(Assessment.status == AssessmentStatus.final.value)
+    """(year, index) of every final assessment of a published (closed) year."""
+    query = select(Assessment.year, Assessment.final_index).where(
+        Assessment.status == AssessmentStatus.final.value, Assessment.year.in_(_published_years())
+    )
     return session.execute(query).all()
 
 
@@ -159,14 +189,22 @@ def instrument_counts(session: Session, year: int) -> list[tuple[int, int]]:
     return [(instrument_id, n) for instrument_id, n in session.execute(query).all()]
 
 
-def latest_year(session: Session) -> int | None:
-    """The latest year with any assessment (draft, submitted or final)."""
-    return session.scalar(select(func.max(Assessment.year)))
+def status_counts(session: Session, year: int) -> dict[str, int]:
+    """How many assessments of a year are draft, submitted and final."""
+    count = func.count(Assessment.id)
+    query = select(Assessment.status, count).where(Assessment.year == year).group_by(Assessment.status)
+    return {status: count for status, count in session.execute(query).all()}
 
 
-def open_count(session: Session, year: int) -> int:
-    """How many assessments of a year are not final yet."""
-    query = select(func.count(Assessment.id)).where(
-        Assessment.year == year, Assessment.status != AssessmentStatus.final.value
-    )
-    return session.scalar(query) or 0
+def find_cycle(session: Session, year: int) -> EvaluationCycle | None:
+    return session.scalar(select(EvaluationCycle).where(EvaluationCycle.year == year))
+
+
+def list_cycles(session: Session) -> Sequence[EvaluationCycle]:
+    return session.scalars(select(EvaluationCycle).order_by(EvaluationCycle.year)).all()
+
+
+def add_cycle(session: Session, cycle: EvaluationCycle) -> EvaluationCycle:
+    session.add(cycle)
+    session.flush()
+    return cycle

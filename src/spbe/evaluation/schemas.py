@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+import re
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 
 class LevelEntry(BaseModel):
@@ -37,11 +40,32 @@ class ReviewIn(BaseModel):
     items: list[ReviewEntry] = Field(min_length=1)
 
 
+LINK = re.compile(r"https?://[^\s/]+\S*")
+MAX_LINK = 2000
+
+
+def link_problem(url: str) -> str | None:
+    """Why a link cannot be evidence, in words (None when it can): the API and the form say the same."""
+    if len(url) > MAX_LINK:
+        return f"the link must be at most {MAX_LINK} characters"
+    if not LINK.fullmatch(url):
+        return "the link must be a web address starting with http:// or https://, without spaces"
+    return None
+
+
 class EvidenceLinkIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     indicator: int
-    url: str = Field(min_length=8, max_length=2000, pattern=r"^https?://\S+$")
+    url: str
+
+    @field_validator("url")
+    @classmethod
+    def _readable_link(cls, url: str) -> str:
+        problem = link_problem(url.strip())
+        if problem:
+            raise PydanticCustomError("evidence_link", problem)
+        return url.strip()
 
 
 class ItemOut(BaseModel):

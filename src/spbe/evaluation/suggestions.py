@@ -132,7 +132,11 @@ class RegistryApplications:
 
 def _group_label(group: GroupSummary) -> str:
     target = f"; Aplikasi Umum {group.umum_target}" if group.umum_target else ""
-    return f"{group.label}: {group.applications} applications in {group.agencies} agencies{target}"
+    counts = _("%(applications)s applications in %(agencies)s agencies") % {
+        "applications": group.applications,
+        "agencies": group.agencies,
+    }
+    return f"{group.label}: {counts}{target}"
 
 
 @dataclass(frozen=True)

@@ -86,6 +86,7 @@ class Instrument:
     domains: tuple[Domain, ...]
     aspects: tuple[Aspect, ...]
     indicators: tuple[Indicator, ...]
+    in_force_from: int | None = None
     checksum: str = field(default="", compare=False)
 
     @cached_property

@@ -2,36 +2,27 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
 from spbe.core.db import utcnow
-from spbe.core.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from spbe.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from spbe.core.security import Principal
 from spbe.evaluation import repository, scoring
 from spbe.evaluation.instruments.spec import Instrument
 from spbe.evaluation.integration import audit, get_subject
 from spbe.evaluation.models import Assessment, AssessmentItem, AssessmentStatus
 from spbe.evaluation.schemas import LevelEntry, ReviewEntry
-from spbe.evaluation.service import access
+from spbe.evaluation.service import access, periods
+from spbe.evaluation.service.access import guarded as guarded
 from spbe.evaluation.service.instruments import instrument_by_id, instrument_for_year
 
-MIN_YEAR, MAX_YEAR = 2018, 2100
+MIN_YEAR, MAX_YEAR = periods.MIN_YEAR, periods.MAX_YEAR
 
 
 def object_id(agency_code: str, year: int) -> str:
     return f"{agency_code}/{year}"
-
-
-def guarded(session: Session, principal: Principal, rule: Callable[[], None], action: str, target: str) -> None:
-    """Apply an access rule; a refusal is audited (outcome ``denied``) before it is raised."""
-    try:
-        rule()
-    except Forbidden as exc:
-        audit(session, principal, action, target, {"reason": exc.detail}, outcome="denied")
-        raise
 
 
 def get_assessment(session: Session, agency_code: str, year: int) -> Assessment:
@@ -41,20 +32,14 @@ def get_assessment(session: Session, agency_code: str, year: int) -> Assessment:
     return assessment
 
 
-def open_cycle_year(session: Session, today: dt.date | None = None) -> int:
-    """The year whose evaluation cycle is open.
-
-    The latest year with any assessment, while some of its assessments are not final yet; once all of them
-    are final, the year after it; with no assessment at all, this calendar year. (With the demo data, final
-    for 2018–2024, that is 2025.)
-    """
-    latest = repository.latest_year(session)
-    if latest is None:
-        return (today or dt.datetime.now(dt.UTC).date()).year
-    return latest if repository.open_count(session, latest) else latest + 1
+def open_cycle_year(session: Session) -> int | None:
+    """The latest year whose evaluation cycle the coordinator has opened (None when none is open)."""
+    years = periods.open_years(session)
+    return years[-1] if years else None
 
 
 def check_year(year: int) -> None:
+    """The year is within the platform's range (whether its cycle is open is ``periods.require_open``)."""
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise ValidationFailed(
             f"year {year} is outside {MIN_YEAR}–{MAX_YEAR}", errors=[FieldError("year", "out of range")]
@@ -68,6 +53,7 @@ def pending(session: Session, agency_code: str, year: int) -> tuple[Assessment |
     refused input never leaves an empty draft behind.
     """
     check_year(year)
+    periods.require_open(session, year)
     existing = repository.find_assessment(session, agency_code, year)
     if existing is not None:
         return existing, instrument_by_id(session, existing.instrument_id)
@@ -153,6 +139,7 @@ def submit(session: Session, principal: Principal, agency_code: str, year: int) 
     target = object_id(agency_code, year)
     guarded(session, principal, lambda: access.require_self_assessor(principal, agency_code), "submit", target)
     assessment = get_assessment(session, agency_code, year)
+    periods.require_open(session, year)
     require_status(assessment, AssessmentStatus.draft, "submit")
     missing = missing_indicators(session, assessment)
     if missing:
@@ -178,6 +165,7 @@ def review(
     target = object_id(agency_code, year)
     guarded(session, principal, lambda: access.require_assessor(principal, agency_code), "review", target)
     assessment = get_assessment(session, agency_code, year)
+    periods.require_open(session, year)
     require_status(assessment, AssessmentStatus.submitted, "review")
     check_levels(instrument_by_id(session, assessment.instrument_id), entries)
     items = repository.items_of(session, assessment.id)
@@ -204,6 +192,7 @@ def finalize(session: Session, principal: Principal, agency_code: str, year: int
     target = object_id(agency_code, year)
     guarded(session, principal, lambda: access.require_assessor(principal, agency_code), "finalize", target)
     assessment = get_assessment(session, agency_code, year)
+    periods.require_open(session, year)
     require_status(assessment, AssessmentStatus.submitted, "finalize")
     instrument = instrument_by_id(session, assessment.instrument_id)
     result = scoring.score(instrument, final_levels(repository.items_of(session, assessment.id)))

@@ -9,13 +9,20 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from spbe.core.errors import FieldError, ValidationFailed
+from spbe.core.errors import FieldError, NotFound, ValidationFailed
 from spbe.core.security import Principal
 from spbe.evaluation import repository
 from spbe.evaluation.integration import audit
 from spbe.evaluation.models import AssessmentStatus, Evidence
 from spbe.evaluation.service import access
-from spbe.evaluation.service.cycle import guarded, object_id, open_assessment, pending, require_status
+from spbe.evaluation.service.cycle import (
+    get_assessment,
+    guarded,
+    object_id,
+    open_assessment,
+    pending,
+    require_status,
+)
 
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 ALLOWED = "PDF, PNG, JPEG, XLSX or DOCX"
@@ -52,7 +59,7 @@ def check_file(filename: str, content: bytes) -> str:
     if not content:
         raise ValidationFailed("The evidence file is empty.", errors=[FieldError("file", "empty")])
     if len(content) > MAX_EVIDENCE_BYTES:
-        message = f"{filename} is {len(content):,} bytes; the limit is 10 MB ({MAX_EVIDENCE_BYTES:,} bytes)"
+        message = f"{filename} is larger than 10 MB (the limit)"
         raise ValidationFailed(message, errors=[FieldError("file", message)])
     media_type = sniff_type(content)
     if media_type is None:
@@ -80,6 +87,26 @@ def _check_pending(session: Session, agency_code: str, year: int, indicator: int
         require_status(existing, AssessmentStatus.draft, "add evidence")
     if indicator not in instrument.by_number:
         raise ValidationFailed(f"unknown indicator {indicator}", errors=[FieldError("indicator", "unknown")])
+
+
+def evidence_file(
+    session: Session, principal: Principal, target_year: tuple[str, int], evidence_id: int, data_dir: Path
+) -> tuple[Evidence, bytes]:
+    """An evidence file for download, for those who may read the assessment (its agency's staff, assessors,
+    the coordinator); every download is audited, every refusal too."""
+    agency_code, year = target_year
+    target = object_id(agency_code, year)
+    rule = access.require_reader
+    guarded(session, principal, lambda: rule(principal, agency_code), "evidence-download", target)
+    assessment = get_assessment(session, agency_code, year)
+    row = repository.find_evidence(session, assessment.id, evidence_id)
+    if row is None or row.kind != "file" or row.sha256 is None:
+        raise NotFound(f"{target} has no evidence file {evidence_id}.")
+    path = data_dir / "evidence" / row.sha256[:2] / row.sha256
+    if not path.is_file():
+        raise NotFound(f"The evidence file {row.filename} is missing from the platform's storage.")
+    audit(session, principal, "evidence-download", target, {"evidence": row.id, "sha256": row.sha256})
+    return row, path.read_bytes()
 
 
 def add_link(session: Session, principal: Principal, agency_code: str, year: int, indicator: int, url: str) -> Evidence:

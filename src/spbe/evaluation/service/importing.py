@@ -7,6 +7,7 @@ against and scored with the instrument in force for their year.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from collections import defaultdict
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from spbe.evaluation import repository, scoring
 from spbe.evaluation.instruments.spec import Instrument
 from spbe.evaluation.integration import audit, find_subject
 from spbe.evaluation.models import Instrument as InstrumentRow
+from spbe.evaluation.service import periods
 from spbe.evaluation.service.cycle import object_id
 from spbe.evaluation.service.instruments import current_instrument, instrument_for_year
 
@@ -30,13 +32,20 @@ COLUMNS = ("agency_code", "year", "indicator", "level")
 
 @dataclass(frozen=True)
 class ImportPlan:
-    """Validated levels per (agency, kind, year), ready to write."""
+    """Validated levels per (agency, kind, year), ready to write, and the file they came from."""
 
     levels: dict[tuple[str, str, int], dict[int, int]]
+    file: str = ""
+    sha256: str = ""
 
     @property
     def summary(self) -> str:
         return f"{len(self.levels)} agency evaluation(s), {sum(len(v) for v in self.levels.values())} levels"
+
+
+def file_digest(path: Path) -> str:
+    """The SHA-256 of the imported file (recorded in the audit log with what was imported)."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def read_rows(path: Path) -> list[list[str]]:
@@ -48,8 +57,12 @@ def read_rows(path: Path) -> list[list[str]]:
     return [row for row in csv.reader(io.StringIO(text))]
 
 
-def plan_import(session: Session, rows: list[list[str]]) -> ImportPlan:
-    """Check every row (row numbers as in the file, header = 1); any problem rejects the whole file."""
+def plan_import(session: Session, rows: list[list[str]], source: tuple[str, str] = ("", "")) -> ImportPlan:
+    """Check every row (row numbers as in the file, header = 1); any problem rejects the whole file.
+
+    Everything ``apply_import`` would refuse is refused here, so a dry run that passes means ``--apply``
+    writes: that includes an agency-year that already has an evaluation. ``source`` is (file name, SHA-256).
+    """
     if not rows or [c.strip().lower() for c in rows[0][:4]] != list(COLUMNS):
         raise ValidationFailed(f"The first row must be the header {','.join(COLUMNS)}.")
     errors: list[FieldError] = []
@@ -60,9 +73,20 @@ def plan_import(session: Session, rows: list[list[str]]) -> ImportPlan:
         instrument = _instrument_of(session, _year_of(row), in_force)
         _plan_row(session, instrument, (number, row), kinds, levels, errors)
     errors.extend(_incomplete(session, levels, in_force))
+    errors.extend(_clashes(session, levels))
     if errors:
         raise ValidationFailed(f"{len(errors)} problem(s); nothing was imported.", errors=errors)
-    return ImportPlan(dict(levels))
+    return ImportPlan(dict(levels), *source)
+
+
+def _clashes(session: Session, levels: dict[tuple[str, str, int], dict[int, int]]) -> list[FieldError]:
+    """Agency-years that already have an evaluation (an import never overwrites one)."""
+    taken = repository.existing_assessment_keys(session, {year for _, _, year in levels})
+    return [
+        FieldError("agency_code", f"{code} already has an evaluation for {year}")
+        for code, _, year in levels
+        if (code, year) in taken
+    ]
 
 
 def _plan_row(
@@ -125,13 +149,13 @@ def _instrument_of(session: Session, year: int | None, in_force: dict[int | None
 
 
 def apply_import(session: Session, principal: Principal, plan: ImportPlan) -> str:
-    """Write the plan as final results; an agency-year that already exists is refused (all or nothing)."""
-    taken = repository.existing_assessment_keys(session, {year for _, _, year in plan.levels})
-    clashes = [
-        FieldError("agency_code", f"{code} already has an evaluation for {year}")
-        for code, _, year in plan.levels
-        if (code, year) in taken
-    ]
+    """Write the plan as final results; an agency-year that already exists is refused (all or nothing).
+
+    A year without a cycle becomes a closed (published) one — imported results are results already agreed;
+    into an open cycle they are published when the coordinator closes it. Each year's import is audited
+    with the file's name and SHA-256, the number of agencies and of levels.
+    """
+    clashes = _clashes(session, plan.levels)
     if clashes:
         raise ValidationFailed(f"{len(clashes)} evaluation(s) exist already; nothing was imported.", errors=clashes)
     rows = [_assessment(instrument_for_year(session, key[2]), key, levels) for key, levels in plan.levels.items()]
@@ -142,9 +166,19 @@ def apply_import(session: Session, principal: Principal, plan: ImportPlan) -> st
         for n, lv in levels.items()
     ]
     repository.bulk_insert_items(session, items)
-    for code, _, year in plan.levels:
-        audit(session, principal, "import", object_id(code, year))
+    _audit_import(session, principal, plan)
     return plan.summary
+
+
+def _audit_import(session: Session, principal: Principal, plan: ImportPlan) -> None:
+    by_year: dict[int, list[int]] = defaultdict(list)
+    for (code, _, year), levels in plan.levels.items():
+        by_year[year].append(len(levels))
+        audit(session, principal, "import", object_id(code, year), {"levels": len(levels), "sha256": plan.sha256})
+    for year, counts in sorted(by_year.items()):
+        periods.ensure_closed(session, year, principal.subject)
+        data = {"year": year, "agencies": len(counts), "levels": sum(counts), "file": plan.file, "sha256": plan.sha256}
+        audit(session, principal, "import", str(year), data, object_type=periods.OBJECT_TYPE)
 
 
 def _assessment(

@@ -20,14 +20,26 @@ from spbe.evaluation.service.instruments import instrument_by_id, instrument_for
 
 
 def final_years(session: Session) -> list[int]:
+    """The published years (closed cycles with final results), oldest first."""
     return repository.final_years(session)
 
 
 def latest_year(session: Session) -> int:
     years = repository.final_years(session)
     if not years:
-        raise NotFound("No evaluation has been finalised yet.")
+        raise NotFound("No evaluation result has been published yet.")
     return years[-1]
+
+
+def require_published(session: Session, year: int) -> None:
+    """A year's national picture is public once its cycle is closed (published)."""
+    if year not in repository.final_years(session):
+        raise NotFound(f"No published evaluation results for {year}: its cycle is not closed, or has no results.")
+
+
+def published_picture(session: Session, year: int) -> NationalPicture:
+    require_published(session, year)
+    return picture(session, year)
 
 
 def year_levels(session: Session, year: int) -> tuple[Instrument, list[AgencyLevels]]:
@@ -60,7 +72,8 @@ def year_picture(session: Session, year: int) -> NationalPicture:
 
 
 def picture(session: Session, year: int) -> NationalPicture:
-    """National index, distribution, ranking, weakest indicators and movement from the year before."""
+    """National index, distribution, ranking, weakest indicators and movement from the (published) year
+    before; the year itself is not checked (``published_picture`` does), so the CLI can score one in progress."""
     current = year_picture(session, year)
     if year - 1 in repository.final_years(session):
         add_movement(current, year_picture(session, year - 1))

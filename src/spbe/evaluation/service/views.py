@@ -14,7 +14,7 @@ from spbe.evaluation.instruments.spec import Instrument
 from spbe.evaluation.models import Assessment, AssessmentItem, AssessmentStatus, Evidence
 from spbe.evaluation.national import comparable
 from spbe.evaluation.schemas import AssessmentOut, EvidenceOut, ItemOut, ScoreOut
-from spbe.evaluation.service import access
+from spbe.evaluation.service import access, periods
 from spbe.evaluation.service.cycle import final_levels, get_assessment, guarded, object_id
 from spbe.evaluation.service.instruments import instrument_by_id
 
@@ -27,9 +27,10 @@ def assessment_for(session: Session, principal: Principal, agency_code: str, yea
 
 
 def final_assessment(session: Session, agency_code: str, year: int) -> AssessmentOut:
-    """A final (published) result, readable by anyone."""
+    """A final result of a published (closed) year, readable by anyone."""
     assessment = repository.find_assessment(session, agency_code, year)
-    if assessment is None or assessment.status != AssessmentStatus.final.value:
+    final = assessment is not None and assessment.status == AssessmentStatus.final.value
+    if assessment is None or not final or not periods.is_published(session, year):
         raise NotFound(f"{agency_code} has no final evaluation result for {year}.")
     return describe(session, assessment)
 
@@ -108,10 +109,12 @@ class YearResult:
 
 
 def history(session: Session, agency_code: str) -> list[YearResult]:
-    """Every final result of an agency, oldest first, with the change per indicator from the year before."""
+    """Every published final result of an agency (closed cycles only), oldest first, with the change per
+    indicator from the year before; a result finalized in a still open cycle is not part of it yet."""
     results: list[YearResult] = []
+    published = set(periods.closed_years(session))
     for assessment in repository.assessments_of_agency(session, agency_code):
-        if assessment.status != AssessmentStatus.final.value:
+        if assessment.status != AssessmentStatus.final.value or assessment.year not in published:
             continue
         instrument = instrument_by_id(session, assessment.instrument_id)
         levels = final_levels(repository.items_of(session, assessment.id))
@@ -156,9 +159,10 @@ def cycle_year(session: Session, agency_code: str, year: int) -> CycleYear:
 
 
 def years_in_progress(session: Session, agency_code: str) -> list[CycleYear]:
-    """The agency's assessments that are not final yet (drafts and submitted), oldest first."""
+    """The agency's assessments not published yet (drafts, submitted, final in an open cycle), oldest first."""
+    published = set(periods.closed_years(session))
     return [
         cycle_year(session, agency_code, a.year)
         for a in repository.assessments_of_agency(session, agency_code)
-        if a.status != AssessmentStatus.final.value
+        if a.status != AssessmentStatus.final.value or a.year not in published
     ]
