@@ -8,6 +8,7 @@ Usage: bench/interop/run.sh [--duration 10] [--connections 50] [--gateway-worker
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -25,6 +26,11 @@ BIN = ROOT / ".venv" / "bin"
 HERE = Path(__file__).resolve().parent
 SERVICE = "ID/GOV/BENCH/API/data"
 CLIENT = "ID/PEMDA/KOTA-32.73/MPP"
+BENCH_OPENAPI = {  # the gateway registers no service without its OpenAPI document
+    "openapi": "3.0.3",
+    "info": {"title": "Bench data", "version": "1"},
+    "paths": {"/x": {"get": {"responses": {"200": {"description": "1 KB of JSON"}}}}},
+}
 
 
 def free_port() -> int:
@@ -54,7 +60,18 @@ def prepare(env: dict[str, str], backend_port: int) -> str:
     spbe(env, "interop", "member-add", "ID/PEMDA/KOTA-32.73", "--name", "Kota Bandung", "--province", "32")
     spbe(env, "interop", "subsystem-add", "ID/GOV/BENCH/API", "--name", "Bench API")
     spbe(env, "interop", "subsystem-add", CLIENT, "--name", "MPP")
-    spbe(env, "interop", "service-add", SERVICE, "--url", f"http://127.0.0.1:{backend_port}/api")
+    openapi = Path(env["SPBE_DATA_DIR"]).parent / "bench-openapi.json"
+    openapi.write_text(json.dumps(BENCH_OPENAPI))
+    spbe(
+        env,
+        "interop",
+        "service-add",
+        SERVICE,
+        "--url",
+        f"http://127.0.0.1:{backend_port}/api",
+        "--openapi",
+        str(openapi),
+    )
     spbe(env, "interop", "grant", SERVICE, "--group", "class:PEMDA")
     out = spbe(env, "interop", "key", "issue", CLIENT)
     return re.search(r"splp_[0-9a-f]+_[0-9a-f]+", out).group(0)  # type: ignore[union-attr]

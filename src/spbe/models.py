@@ -8,5 +8,6 @@ def load_all_models() -> None:
     import spbe.evaluation.models
     import spbe.identity.models
     import spbe.interop.models
+    import spbe.interop.msglog.anchors
     import spbe.interop.trust_models
     import spbe.registry.models  # noqa: F401

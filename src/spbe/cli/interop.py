@@ -1,23 +1,30 @@
-"""``spbe interop``: register members, subsystems and services, grant access, issue (temporary) API keys,
-run a gateway node and work with the message log."""
+"""``spbe interop``: the coordinator's tools — register members, subsystems and services, publish them,
+grant access, issue development API keys, run a gateway node and work with the message log."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import uvicorn
+from cryptography.exceptions import InvalidTag
 from pydantic import ValidationError as PydanticValidationError
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 from spbe.cli.runtime import console, error_console, friendly_errors, runtime
-from spbe.core.errors import ValidationFailed
-from spbe.interop import access_requests, noderun, openapi_docs
+from spbe.core.audit import service as audit
+from spbe.core.errors import NotFound, ValidationFailed
+from spbe.interop import access_requests, management, noderun, openapi_docs, repository
 from spbe.interop import service as interop
 from spbe.interop.config_document import build_snapshot, read_document
 from spbe.interop.identifiers import ClientId, InvalidIdentifier, ServiceId, parse_client, parse_r1_path
+from spbe.interop.models import Service
+from spbe.interop.msglog import anchors as log_anchors
 from spbe.interop.msglog import archive
+from spbe.interop.msglog.bodies import BodyCipher
+from spbe.interop.msglog.evidence import check_position
 from spbe.interop.msglog.signing import key_store_resolver
 from spbe.interop.msglog.verify import verify_log
 from spbe.interop.node import key_dir
@@ -27,7 +34,11 @@ from spbe.interop.settings import get_gateway_settings
 
 app = typer.Typer(help="SPLP gateway: members, services, access rights, message log.", no_args_is_help=True)
 log_app = typer.Typer(help="The signed message log (log pesan).", no_args_is_help=True)
-key_app = typer.Typer(help="TEMPORARY per-subsystem API keys (until mTLS/OAuth).", no_args_is_help=True)
+key_app = typer.Typer(
+    help="Per-subsystem API keys: the development option. In production callers use certificates from the "
+    "platform CA (spbe interop cert) or OAuth client credentials from IKD (SPBE_INTEROP_API_KEYS=false).",
+    no_args_is_help=True,
+)
 app.add_typer(log_app, name="log")
 app.add_typer(key_app, name="key")
 ACTOR = "cli"
@@ -90,17 +101,61 @@ def service_add(
     url: Annotated[str, typer.Option(help="The back end's base URL (the only URL the gateway will call).")],
     title: Annotated[str, typer.Option(help="Human title.")] = "",
     openapi: Annotated[
-        Path | None, typer.Option(help="OpenAPI 3 file (JSON or YAML); its paths become endpoints.")
+        Path | None,
+        typer.Option(help="OpenAPI 3 file (JSON or YAML), mandatory for a new service; its paths become endpoints."),
     ] = None,
     timeout_ms: Annotated[int, typer.Option(min=100, help="Back-end timeout.")] = 30_000,
+    publish: Annotated[bool, typer.Option(help="Publish a new service at once (else: spbe interop publish).")] = True,
 ) -> None:
-    """Register or update a REST service."""
+    """Register or update a REST service. A new service needs its OpenAPI document (as in the portal);
+    an update without --openapi keeps the current one."""
     document = openapi_docs.parse(openapi.read_bytes()).json_text if openapi else None
+    identifier = _service(service)
     with runtime.unit_of_work() as session:
-        interop.register_service(
-            session, _service(service), interop.ServiceSpec(title, url, timeout_ms, document), actor=ACTOR
+        existing = _existing_service(session, identifier)
+        if existing is None and document is None:
+            raise ValidationFailed("--openapi is required for a new service (the OpenAPI document is mandatory)")
+        if document is None and existing is not None:
+            document = existing.openapi
+        row = interop.register_service(
+            session, identifier, interop.ServiceSpec(title, url, timeout_ms, document), actor=ACTOR
         )
-        console.print(f"Service {service} → {url}")
+        if existing is None and not publish:
+            management.set_published(session, CLI, row.id, False)
+        state = "published" if row.enabled else "unpublished"
+        console.print(f"Service {service} → {url} ({state})")
+
+
+def _existing_service(session: Session, identifier: ServiceId) -> Service | None:
+    try:
+        subsystem = interop.subsystem_of(session, identifier.provider)
+    except NotFound:
+        return None
+    return repository.find_service(session, subsystem.id, identifier.service_code)
+
+
+def _set_published(service: str, published: bool) -> None:
+    identifier = _service(service)
+    with runtime.unit_of_work() as session:
+        row = _existing_service(session, identifier)
+        if row is None:
+            raise NotFound(f"no service {identifier}")
+        out = management.set_published(session, CLI, row.id, published)
+    console.print(f"{out.identifier}: {'published' if out.published else 'unpublished'}")
+
+
+@app.command()
+@friendly_errors
+def publish(service: Annotated[str, typer.Argument(help="INSTANCE/CLASS/CODE/SUBSYSTEM/SERVICE")]) -> None:
+    """Publish a service: callable through the gateway and listed in the catalogue (needs its OpenAPI). Audited."""
+    _set_published(service, True)
+
+
+@app.command()
+@friendly_errors
+def unpublish(service: Annotated[str, typer.Argument(help="INSTANCE/CLASS/CODE/SUBSYSTEM/SERVICE")]) -> None:
+    """Withdraw a service from the gateway and the catalogue; grants are kept. Audited."""
+    _set_published(service, False)
 
 
 def _subject(to: str | None, group: str | None) -> interop.Subject:
@@ -145,9 +200,12 @@ def quota(
     service: Annotated[str, typer.Argument(help="INSTANCE/CLASS/CODE/SUBSYSTEM/SERVICE")],
     limit: Annotated[int, typer.Option(min=1, help="Requests allowed per window.")],
     window: Annotated[int, typer.Option(min=1, help="Window in seconds.")] = 60,
-    client: Annotated[str | None, typer.Option(help="Only for this client subsystem.")] = None,
+    client: Annotated[
+        str | None, typer.Option(help="Count only this client subsystem's calls (default: all callers together).")
+    ] = None,
 ) -> None:
-    """Limit calls to a service (per client when --client is given)."""
+    """Limit calls to a service. Without --client all callers share the limit (service-wide); with --client
+    only that client's calls count. Each quota counts on its own."""
     with runtime.unit_of_work() as session:
         interop.set_quota(session, _service(service), limit, window, client=_client(client) if client else None)
     console.print(f"Quota on {service}: {limit} per {window} s")
@@ -302,14 +360,19 @@ def log_verify(
     """Recompute every hash and check every signature of the message log."""
     anchors = archive.anchors(archive_dir) if archive_dir else {}
     with runtime.unit_of_work(write=False) as session:
-        reports = verify_log(_log_dir(), key_store_resolver(session, key_dir(runtime.settings)), anchors)
+        book = log_anchors.load(session)
+        reports = verify_log(_log_dir(), key_store_resolver(session, key_dir(runtime.settings)), anchors, book)
     failed = [r for r in reports if not r.ok]
     for report in reports:
         state = "[green]ok[/green]" if report.ok else "[red]FAILED[/red]"
         tail = f", {report.unsigned_tail} unsigned tail (crash, never acknowledged)" if report.unsigned_tail else ""
+        if report.unanchored:
+            tail += f", {report.unanchored} after the last anchor (a crash may lose these)"
         console.print(f"{state} {report.stream}: {report.segments} segment(s), {report.signed_records} signed{tail}")
+        for note in report.notes:
+            console.print(f"  · {note}", markup=False)
         for problem in report.problems:
-            error_console.print(f"  - {problem}")
+            error_console.print(f"  - {problem}", markup=False)
     console.print(f"{len(reports)} stream(s), {sum(r.signed_records for r in reports)} signed records")
     if failed:
         raise typer.Exit(1)
@@ -317,14 +380,60 @@ def log_verify(
 
 @log_app.command("find")
 @friendly_errors
-def log_find(message_id: Annotated[str, typer.Argument(help="The X-Road-Id to look up.")]) -> None:
-    """Show the record(s) of one message, with where they sit in the chain."""
-    records = archive.find(_log_dir(), message_id)
+def log_find(
+    message_id: Annotated[str, typer.Argument(help="The X-Road-Id to look up.")],
+    archive_dir: Annotated[
+        Path | None, typer.Option(help="Also search this archive folder (segments pruned from the log).")
+    ] = None,
+    decrypt: Annotated[
+        bool, typer.Option(help="Open logged bodies (SPBE_INTEROP_LOG_MODE=bodies) with the platform secret. Audited.")
+    ] = False,
+) -> None:
+    """Show the record(s) of one message and whether each still verifies in its chain position
+    (its segment's hash chain up to it and the batch signature after it). Exit 1 if none is found or one
+    does not verify."""
+    records = archive.find(_log_dir(), message_id, archive_dir)
     if not records:
-        error_console.print(f"No record with X-Road-Id {message_id}")
+        error_console.print(f"No record with X-Road-Id {message_id}", markup=False)
         raise typer.Exit(1)
-    for record in records:
+    with runtime.unit_of_work(write=decrypt) as session:
+        keys = key_store_resolver(session, key_dir(runtime.settings))
+        positions = [check_position(Path(r.pop("_file")), r["_hash"], keys) for r in records]
+        if decrypt:
+            _open_bodies(session, records, message_id)
+    for record, position in zip(records, positions, strict=True):
+        record["_chain"] = {"verified": position.verified, "detail": position.detail}
         console.print_json(data=record)
+        if not position.verified:
+            error_console.print(f"[red]chain position does not verify:[/red] {position.detail}")
+    if not all(p.verified for p in positions):
+        raise typer.Exit(1)
+
+
+def _open_bodies(session: Session, records: list[dict[str, Any]], message_id: str) -> None:
+    """Replace sealed bodies by their plaintext, and audit who opened which message's bodies."""
+    cipher = BodyCipher(runtime.settings.resolved_secret_key())
+    opened = 0
+    for record in records:
+        for name in ("requestBody", "responseBody"):
+            if isinstance(record.get(name), str):
+                try:
+                    plain = cipher.open(record[name], message_id)
+                except (InvalidTag, ValueError):
+                    record[name] = {"error": "cannot be opened (another platform secret, or altered)"}
+                    continue
+                record[name] = {"text": plain.decode("utf-8", errors="replace"), "bytes": len(plain)}
+                opened += 1
+    if not opened:
+        raise ValidationFailed("no logged bodies to open (the gateway ran with SPBE_INTEROP_LOG_MODE=metadata)")
+    audit.append(
+        session,
+        actor=ACTOR,
+        action="interop.msglog.bodies_opened",
+        object_type="interop_message",
+        object_id=message_id,
+        data={"bodies": opened},
+    )
 
 
 @log_app.command("export")
@@ -346,3 +455,17 @@ def log_prune(
     """Delete archived segments older than the retention period."""
     removed = archive.prune(_log_dir(), archive_dir, days or get_gateway_settings().log_retention_days)
     console.print(f"Removed {len(removed)} segment(s)")
+
+
+@log_app.command("maintain")
+@friendly_errors
+def log_maintain(
+    archive_dir: Annotated[Path, typer.Option(help="Archive folder.")],
+    days: Annotated[
+        int | None, typer.Option(min=1, help="Retention (default SPBE_INTEROP_LOG_RETENTION_DAYS).")
+    ] = None,
+) -> None:
+    """Export closed segments, then delete archived ones older than the retention period: the retention
+    job, to run daily from cron or a systemd timer (idempotent; safe while gateways run)."""
+    exported, removed = archive.maintain(_log_dir(), archive_dir, days or get_gateway_settings().log_retention_days)
+    console.print(f"Exported {len(exported)} segment(s), removed {len(removed)} from the log", soft_wrap=True)

@@ -59,29 +59,44 @@ def _check_path(path: str) -> None:
 
 
 def _check_host(host: str, *, allow_loopback: bool) -> None:
-    name = host.lower().rstrip(".")
-    if name in METADATA_HOSTS:
-        raise _fail(f"{host} is a cloud metadata service")
-    if name == "localhost" or name.endswith(".localhost"):
-        if not allow_loopback:
-            raise _fail("localhost is not allowed in production")
-        return
+    problem = host_problem(host, allow_loopback=allow_loopback)
+    if problem:
+        raise _fail(problem)
     try:
-        address = ipaddress.ip_address(name)
+        address = ipaddress.ip_address(host.lower().rstrip("."))
     except ValueError:
-        return  # a DNS name
+        return  # a DNS name: the gateway checks what it resolves to when it connects (upstream.py)
     _check_address(address, host, allow_loopback=allow_loopback)
 
 
-def _check_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address, host: str, *, allow_loopback: bool) -> None:
+def host_problem(host: str, *, allow_loopback: bool) -> str | None:
+    """Why a host *name* must never be called (metadata service, localhost in production), or None."""
+    name = host.lower().rstrip(".")
+    if name in METADATA_HOSTS:
+        return f"{host} is a cloud metadata service"
+    if (name == "localhost" or name.endswith(".localhost")) and not allow_loopback:
+        return "localhost is not allowed in production"
+    return None
+
+
+def address_problem(
+    address: ipaddress.IPv4Address | ipaddress.IPv6Address, host: str, *, allow_loopback: bool
+) -> str | None:
+    """Why an IP address must never be called, or None. The same rules at registration and at connect
+    time (``upstream.py`` checks every address a back end's name resolves to)."""
     mapped = getattr(address, "ipv4_mapped", None)
     if mapped is not None:
         address = mapped
     if address.is_loopback:
-        if not allow_loopback:
-            raise _fail(f"{host} is a loopback address, not allowed in production")
-        return
+        return None if allow_loopback else f"{host} is a loopback address, not allowed in production"
     if address.is_link_local:
-        raise _fail(f"{host} is link-local (the cloud metadata service lives there)")
+        return f"{host} is link-local (the cloud metadata service lives there)"
     if address.is_unspecified or address.is_multicast or address.is_reserved:
-        raise _fail(f"{host} is not an address a back end can have")
+        return f"{host} is not an address a back end can have"
+    return None
+
+
+def _check_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address, host: str, *, allow_loopback: bool) -> None:
+    problem = address_problem(address, host, allow_loopback=allow_loopback)
+    if problem:
+        raise _fail(problem)

@@ -22,6 +22,7 @@ from spbe.interop import demo_backend
 from spbe.interop.auth import PlatformAuthenticator
 from spbe.interop.denials import DenialRecorder
 from spbe.interop.gateway import Gateway, GatewayParts
+from spbe.interop.msglog.anchors import DatabaseAnchors
 from spbe.interop.msglog.bodies import BodyCipher
 from spbe.interop.msglog.signing import LogSigner, SignerHolder, active_signer, load_cached, save_cached
 from spbe.interop.msglog.writer import MessageLogWriter, new_stream_id
@@ -61,6 +62,7 @@ class GatewayNode:
     async def start(self) -> Gateway:
         upstream = UpstreamClient(
             connect_timeout_s=self.settings.connect_timeout_ms / 1000,
+            allow_loopback=not self.core.is_production,
             max_response_bytes=self.settings.max_message_bytes,
         )
         await upstream.start()
@@ -97,6 +99,9 @@ class GatewayNode:
             new_stream_id(self.settings.node_id),
             self.signers,
             segment_bytes=self.settings.log_segment_bytes,
+            segment_seconds=self.settings.log_segment_seconds,
+            anchor=DatabaseAnchors(self.session_factory, self.settings.node_id),
+            anchor_seconds=self.settings.log_anchor_seconds,
         )
         await writer.start()
         self._signer_task = asyncio.create_task(self._follow_rotation())

@@ -10,6 +10,7 @@ nothing that was acknowledged, since every answer waits for its record's ``fdata
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import multiprocessing
 import signal
@@ -20,6 +21,7 @@ from urllib.parse import unquote
 
 from spbe.core.config import get_settings
 from spbe.core.db import create_db_engine, make_session_factory
+from spbe.core.errors import ConfigurationError
 from spbe.interop import demo_backend
 from spbe.interop.exchange import RawRequest
 from spbe.interop.gateway import Gateway, Reply
@@ -42,6 +44,7 @@ def serve(host: str, port: int, workers: int, fallback_factory: AppFactory | Non
     that answers every path the data plane does not, e.g. ``spbe serve --only interop``'s FastAPI app;
     its responses are buffered (no streaming, no WebSockets).
     """
+    _listen(host, port, workers > 1).close()  # a busy port: one clear error, before any log stream exists
     if workers == 1:
         _worker(host, port, False, fallback_factory)
         return
@@ -82,13 +85,19 @@ def _listen(host: str, port: int, reuse_port: bool) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     if reuse_port:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    sock.bind((host, port))
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        reason = "the port is already in use" if exc.errno == errno.EADDRINUSE else exc.strerror or str(exc)
+        raise ConfigurationError(f"Cannot listen on {host}:{port}: {reason}.") from None
     sock.setblocking(False)
     return sock
 
 
 async def _run(host: str, port: int, reuse_port: bool, fallback: Any = None) -> None:
     core, settings = get_settings(), get_gateway_settings()
+    listening = _listen(host, port, reuse_port)  # first: no message-log stream for a node that cannot serve
     node = GatewayNode(core, settings, make_session_factory(create_db_engine(core.resolved_database_url)))
     gateway = await node.start()
     lifespan = await Lifespan.start(fallback) if fallback is not None else None
@@ -96,7 +105,7 @@ async def _run(host: str, port: int, reuse_port: bool, fallback: Any = None) -> 
     loop = asyncio.get_running_loop()
     server = await loop.create_server(
         lambda: HttpProtocol(handler, settings.max_message_bytes),
-        sock=_listen(host, port, reuse_port),
+        sock=listening,
         backlog=4096,
         ssl=server_context(settings),
     )

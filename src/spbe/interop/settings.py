@@ -32,6 +32,10 @@ class GatewaySettings(BaseSettings):
     log_dir: Path | None = None
     log_segment_bytes: int = Field(default=64 * 1024 * 1024, ge=4096)
     log_retention_days: int = Field(default=180, ge=1)
+    # A segment is also closed at this age (0: by size only), so a quiet node's records become exportable.
+    log_segment_seconds: int = Field(default=86400, ge=0)
+    # How often each writer anchors its stream's durable position in the database (msglog/anchors.py).
+    log_anchor_seconds: float = Field(default=2.0, gt=0)
     # Development only: trust X-Road-Client on loopback without any credential (ignored in production).
     trust_loopback: bool = False
     api_keys: bool = True  # accept X-SPLP-Api-Key (development / legacy); certificates and tokens always work

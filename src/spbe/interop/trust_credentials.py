@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from spbe.core.errors import NotFound, ValidationFailed
+from spbe.core.errors import Conflict, NotFound, ValidationFailed
 from spbe.interop import ca, trust
 from spbe.interop import trust_repository as trust_repo
 from spbe.interop.credentials import register_kind
@@ -38,7 +38,12 @@ class Certificates:
         _only(params, {"csr", "days"})
         csr, days = params.get("csr"), params.get("days", ca.CLIENT_DAYS)
         if not isinstance(csr, str) or not isinstance(days, int):
-            raise ValidationFailed("a certificate needs 'csr' (PEM text) and optionally 'days' (a number)")
+            raise ValidationFailed(
+                "a certificate needs 'csr' (PEM text) and optionally 'days' (a number) inside 'params', "
+                'e.g. {"kind": "certificate", "params": {"csr": "-----BEGIN CERTIFICATE REQUEST-----…"}}'
+            )
+        if trust_repo.newest_ca(session) is None:  # a state of the platform, not a missing resource
+            raise Conflict("there is no platform CA yet: the coordinator must run `spbe interop ca init`")
         try:
             public_key = ca.public_key_of_csr(csr.encode())
         except ca.CertificateError as exc:

@@ -5,21 +5,31 @@ Chosen by measurement (bench/interop/README.md): httpx.AsyncClient managed a few
 aiohttp's client ~1,500 through the whole gateway (≈460 µs per call in ``ClientSession._request``); this
 client does one ``transport.write`` per request and parses the answer in C. Redirects are never followed,
 bodies are passed through as sent (never decompressed), and every call has a total timeout.
+
+SSRF: a back end registered by *name* could resolve to the cloud metadata service, a link-local or
+multicast address, or (in production) loopback. So the client resolves the name itself, checks every
+address with the registration rules (``backend_urls.address_problem``) and connects to a checked
+address — never to a name the kernel resolves again. Answers are cached per host and port for
+``DNS_TTL_S`` (only new connections resolve; keep-alive connections are reused as before).
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
+import socket
 import ssl
 from dataclasses import dataclass
 
 import httptools
 
 from spbe.interop import xroad_errors as xe
+from spbe.interop.backend_urls import address_problem, host_problem
 from spbe.interop.snapshot import Upstream
 from spbe.interop.xroad_errors import GatewayError
 
 CRLF = b"\r\n"
+DNS_TTL_S = 30.0
 Headers = list[tuple[bytes, bytes]]
 
 
@@ -137,7 +147,17 @@ class _Connection(asyncio.Protocol):
 class UpstreamClient:
     """Keep-alive pools per back end; ``call`` turns every network failure into a PR-REST error."""
 
-    def __init__(self, *, connect_timeout_s: float, max_response_bytes: int, pool_size: int = 256) -> None:
+    def __init__(
+        self,
+        *,
+        connect_timeout_s: float,
+        max_response_bytes: int,
+        pool_size: int = 256,
+        allow_loopback: bool = True,
+        dns_ttl_s: float = DNS_TTL_S,
+    ) -> None:
+        """``allow_loopback`` is False in production (the node passes it)."""
+        self._resolver = _Resolver(allow_loopback, dns_ttl_s)
         self._connect_timeout = connect_timeout_s
         self._max = max_response_bytes
         self._pool_size = pool_size
@@ -195,19 +215,30 @@ class UpstreamClient:
     async def _connect(self, upstream: Upstream, deadline: float) -> _Connection:
         loop = asyncio.get_running_loop()
         context = self._ssl_context() if upstream.scheme == "https" else None
-        opening = loop.create_connection(
-            lambda: _Connection(self._max),
-            upstream.host,
-            upstream.port,
-            ssl=context,
-            server_hostname=upstream.host if context else None,
-        )
+        limit = max(min(self._connect_timeout, deadline - loop.time()), 0.001)
         try:
-            limit = min(self._connect_timeout, deadline - loop.time())
-            _, protocol = await asyncio.wait_for(opening, max(limit, 0.001))
+            addresses = await asyncio.wait_for(self._resolver.addresses(upstream.host, upstream.port), limit)
         except TimeoutError:
-            raise OSError("connect timeout") from None
-        return protocol
+            raise OSError("name resolution timeout") from None
+        failure: OSError = OSError("no address")
+        for address in addresses:
+            opening = loop.create_connection(
+                lambda: _Connection(self._max),
+                address,
+                upstream.port,
+                ssl=context,
+                server_hostname=upstream.host if context else None,
+            )
+            try:
+                limit = max(min(self._connect_timeout, deadline - loop.time()), 0.001)
+                _, protocol = await asyncio.wait_for(opening, limit)
+            except TimeoutError:
+                failure = OSError("connect timeout")
+            except OSError as exc:
+                failure = exc
+            else:
+                return protocol
+        raise failure
 
     def _release(self, upstream: Upstream, connection: _Connection) -> None:
         pool = self._idle.setdefault(upstream, [])
@@ -220,6 +251,45 @@ class UpstreamClient:
         if self._ssl is None:
             self._ssl = ssl.create_default_context()
         return self._ssl
+
+
+class _Resolver:
+    """Resolve a back end's host and refuse it if any address is one the gateway must never call."""
+
+    def __init__(self, allow_loopback: bool, ttl_s: float) -> None:
+        self.allow_loopback, self.ttl_s = allow_loopback, ttl_s
+        self._cache: dict[tuple[str, int], tuple[float, list[str] | str]] = {}
+
+    async def addresses(self, host: str, port: int) -> list[str]:
+        """Checked addresses to connect to; a refused host is a ``GatewayError`` naming the reason."""
+        loop = asyncio.get_running_loop()
+        cached = self._cache.get((host, port))
+        if cached is None or cached[0] <= loop.time():
+            cached = (loop.time() + self.ttl_s, await self._resolve(loop, host, port))
+            self._cache[(host, port)] = cached
+        result = cached[1]
+        if isinstance(result, str):
+            raise GatewayError(xe.NETWORK_ERROR, f"the service's address is refused: {result}")
+        return result
+
+    async def _resolve(self, loop: asyncio.AbstractEventLoop, host: str, port: int) -> list[str] | str:
+        problem = host_problem(host, allow_loopback=self.allow_loopback)
+        if problem:
+            return problem
+        try:
+            literal = ipaddress.ip_address(host.strip("[]"))
+        except ValueError:
+            infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)  # OSError: not cached
+            found = list(dict.fromkeys(str(info[4][0]) for info in infos))
+        else:
+            found = [str(literal)]
+        for text in found:
+            problem = address_problem(
+                ipaddress.ip_address(text.split("%")[0]), f"{host} ({text})", allow_loopback=self.allow_loopback
+            )
+            if problem:
+                return problem  # one bad answer refuses the name: DNS could hand either out
+        return found
 
 
 def _serialize(method: str, target: bytes, host: bytes, headers: Headers, body: bytes) -> bytes:

@@ -9,5 +9,9 @@ Layout: ``<log_dir>/<stream>/<000001>.seg``, one stream per gateway worker proce
   group-commit batch, so it covers every record before it;
 - ``#END <hash>``: the segment was closed cleanly (rotation).
 
+Each writer also anchors its stream's durable position outside the log directory (``anchors.py``: a
+database row per stream and audit-log records), so ``verify`` detects a deleted or truncated stream;
+``evidence.py`` checks one record's chain position for ``log find``.
+
 See ``format.py`` for the exact bytes and ``verify.py`` for the checks.
 """

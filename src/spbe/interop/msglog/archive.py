@@ -122,16 +122,37 @@ def anchors(archive_dir: Path) -> dict[str, str]:
     return out
 
 
-def find(log_dir: Path, message_id: str) -> list[dict[str, Any]]:
+def find(log_dir: Path, message_id: str, archive_dir: Path | None = None) -> list[dict[str, Any]]:
     """Every record whose ``X-Road-Id`` is ``message_id``: closed segments through their sidecar index
-    (``msglog.lookup``), the live segment of a running writer by scanning it."""
+    (``msglog.lookup``), the live segment of a running writer by scanning it, and with ``archive_dir`` the
+    archived segments too (so a dispute can be settled after pruning). Each record names its file in
+    ``_file``; a segment both in the log and in the archive is read once (from the log)."""
     found = []
+    seen: set[str] = set()
     for stream_dir in stream_dirs(log_dir):
         segments = segments_of(stream_dir)
         live = segments[-1:] if _stream_is_live(stream_dir) else []
         for segment in segments:
-            if segment in live:
-                found += lookup.find_by_scan(segment, message_id)
-            else:
-                found += lookup.find_in_closed(segment, message_id)
+            seen.add(f"{stream_dir.name}/{segment.name}")
+            hits = (
+                lookup.find_by_scan(segment, message_id)
+                if segment in live
+                else lookup.find_in_closed(segment, message_id)
+            )
+            found += [{**hit, "_file": str(segment)} for hit in hits]
+    for segment in _archived_segments(archive_dir) if archive_dir else []:
+        if f"{segment.parent.name}/{segment.name}" not in seen:
+            found += [{**hit, "_file": str(segment)} for hit in lookup.find_in_closed(segment, message_id)]
     return found
+
+
+def _archived_segments(archive_dir: Path) -> list[Path]:
+    return [archive_dir / entry["name"] for entry in _manifest(archive_dir) if (archive_dir / entry["name"]).exists()]
+
+
+def maintain(
+    log_dir: Path, archive_dir: Path, retention_days: int, now: float | None = None
+) -> tuple[list[str], list[str]]:
+    """Export, then prune: the retention job (``spbe interop log maintain``, run from cron)."""
+    exported = export(log_dir, archive_dir)
+    return exported, prune(log_dir, archive_dir, retention_days, now)

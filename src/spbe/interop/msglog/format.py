@@ -31,21 +31,25 @@ class SegmentHeader:
     prev: str  # last hash of the previous segment (GENESIS for the first)
     created: str
     key_id: str
+    seq: int | None = None  # records of the stream before this segment (absent in the first version)
 
     def line(self) -> bytes:
-        data = {
+        data: dict[str, Any] = {
             "stream": self.stream,
             "segment": self.segment,
             "prev": self.prev,
             "created": self.created,
             "key_id": self.key_id,
         }
+        if self.seq is not None:
+            data["seq"] = self.seq
         return b"#SEG " + json.dumps(data, sort_keys=True).encode() + b"\n"
 
     @classmethod
     def parse(cls, line: bytes) -> SegmentHeader:
         data: dict[str, Any] = json.loads(line[5:])
-        return cls(data["stream"], int(data["segment"]), data["prev"], data["created"], data["key_id"])
+        seq = int(data["seq"]) if "seq" in data else None
+        return cls(data["stream"], int(data["segment"]), data["prev"], data["created"], data["key_id"], seq)
 
     def start_hash(self) -> str:
         """The chain value after the header (the header is chained too)."""

@@ -3,6 +3,10 @@
 A stream that ended in a crash may end with records after its last signature (a batch whose fsync had
 not finished, so no caller was answered): they are reported as an unsigned tail, not as tampering. A torn
 last line is tolerated in the same place only. Anything else that does not match is a failure.
+
+With the anchors (``anchors.py``, kept in the database and the audit log) it also finds what a chain alone
+cannot: a stream deleted whole, and records cut off the end of a stream that had been anchored. Records
+after the last anchor are reported as an *unanchored tail* (a crash may lose them; not a failure).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from spbe.interop.msglog.anchors import Anchor, AnchorBook
 from spbe.interop.msglog.format import GENESIS, SEGMENT_SUFFIX, SegmentHeader, chain, signed_message
 from spbe.interop.msglog.signing import KeyResolver
 
@@ -24,7 +29,13 @@ class StreamReport:
     signed_records: int = 0
     unsigned_tail: int = 0
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     last_hash: str = GENESIS
+    last_segment: int = 0
+    last_seq: int = 0
+    anchor: Anchor | None = None
+    anchor_reached: bool = False
+    unanchored: int = 0  # records after the last anchor
 
     @property
     def ok(self) -> bool:
@@ -36,6 +47,7 @@ class _Cursor:
     head: str
     seq: int
     pending: int = 0  # records since the last signature
+    seq_known: bool = True  # False: earlier segments pruned and an old header: learnt from the first signature
 
 
 def stream_dirs(log_dir: Path) -> list[Path]:
@@ -48,14 +60,48 @@ def segments_of(stream_dir: Path) -> list[Path]:
     return sorted(stream_dir.glob(f"*{SEGMENT_SUFFIX}"))
 
 
-def verify_log(log_dir: Path, keys: KeyResolver, anchors: dict[str, str] | None = None) -> list[StreamReport]:
+def verify_log(
+    log_dir: Path, keys: KeyResolver, anchors: dict[str, str] | None = None, book: AnchorBook | None = None
+) -> list[StreamReport]:
     """Verify every stream; ``anchors`` maps ``stream/segment`` to the expected prev hash of a segment whose
-    predecessors were pruned (from the archive manifest)."""
-    return [verify_stream(d, keys, anchors or {}) for d in stream_dirs(log_dir)]
+    predecessors were pruned (from the archive manifest); ``book`` holds the streams' anchors."""
+    archived = anchors or {}
+    present = stream_dirs(log_dir)
+    stream_anchors = book.anchors if book else {}
+    reports = [verify_stream(d, keys, archived, stream_anchors.get(d.name)) for d in present]
+    if book is not None:
+        names = {d.name for d in present}
+        for report in reports:
+            if report.anchor is None and report.stream in book.opened:
+                report.problems.append("its anchor was removed (the audit log records that this stream was opened)")
+            elif report.anchor is None:
+                report.notes.append("not anchored (written before anchoring, or the database was away)")
+        expected = sorted((set(book.anchors) | book.opened) - names)
+        reports += [_missing_stream(name, book.anchors.get(name), archived) for name in expected]
+    return reports
 
 
-def verify_stream(stream_dir: Path, keys: KeyResolver, anchors: dict[str, str]) -> StreamReport:
-    report = StreamReport(stream_dir.name)
+def _missing_stream(name: str, anchor: Anchor | None, archived: dict[str, str]) -> StreamReport:
+    report = StreamReport(name, anchor=anchor)
+    if anchor is not None and f"{name}/{anchor.segment + 1}" in archived:
+        report.notes.append("only in the archive (its directory was removed after export)")
+    elif anchor is not None:
+        report.problems.append(
+            f"stream is missing: anchored up to segment {anchor.segment} seq {anchor.seq} "
+            "(if it was archived and removed, pass --archive-dir)"
+        )
+    else:
+        report.problems.append("stream is missing (the audit log records that it was opened)")
+    return report
+
+
+def verify_stream(
+    stream_dir: Path, keys: KeyResolver, anchors: dict[str, str], anchor: Anchor | None = None
+) -> StreamReport:
+    report = StreamReport(stream_dir.name, anchor=anchor)
+    if anchor is not None and not anchor.signature_ok(keys):
+        report.problems.append("the anchor's signature does not verify")
+        return report
     cursor: _Cursor | None = None
     segments = segments_of(stream_dir)
     for index, path in enumerate(segments):
@@ -67,7 +113,33 @@ def verify_stream(stream_dir: Path, keys: KeyResolver, anchors: dict[str, str]) 
     if cursor is not None:
         report.unsigned_tail = cursor.pending
         report.last_hash = cursor.head
+        report.last_seq = cursor.seq
+    if not report.problems:
+        _check_anchor_reached(report, anchors)
     return report
+
+
+def _check_anchor_reached(report: StreamReport, archived: dict[str, str]) -> None:
+    anchor = report.anchor
+    if anchor is None or report.anchor_reached:
+        return
+    if f"{report.stream}/{anchor.segment + 1}" in archived:
+        report.notes.append(f"anchored segment {anchor.segment} is archived")
+        return
+    report.problems.append(
+        f"anchored records are missing: anchored up to segment {anchor.segment} seq {anchor.seq}, "
+        f"the log ends at segment {report.last_segment} seq {report.last_seq} (truncated or removed; "
+        "if segments were pruned, pass --archive-dir)"
+    )
+
+
+def _at_anchor(report: StreamReport, segment: int, state: _Cursor) -> str | None:
+    """Compare the chain with the anchor when the chain reaches the anchored position."""
+    anchor = report.anchor
+    if anchor is None or report.anchor_reached or anchor.segment != segment or anchor.seq != state.seq:
+        return None
+    report.anchor_reached = True
+    return None if state.head == anchor.head else "the chain differs from its anchor here (rewritten)"
 
 
 def _lines(path: Path) -> Iterator[tuple[bytes, bool]]:
@@ -96,7 +168,13 @@ def _verify_segment(
     if header.prev != expected_prev:
         report.problems.append(f"{path.name}: does not link to the previous segment")
         return cursor
-    state = _Cursor(header.start_hash(), cursor.seq if cursor else 0)
+    state = _Cursor(header.start_hash(), cursor.seq if cursor else (header.seq or 0))
+    state.seq_known = cursor is not None or header.seq is not None or header.segment == 1
+    report.last_segment = header.segment
+    problem = _at_anchor(report, header.segment, state)
+    if problem:
+        report.problems.append(f"{path.name}:1: {problem}")
+        return state
     for number, (line, complete) in enumerate(lines[1:], start=2):
         final = last_segment and number == len(lines)
         problem = _check_line(line, complete, final, state, keys, header, report)
@@ -119,7 +197,7 @@ def _check_line(
         return None if final and state.pending >= 0 else "incomplete line"
     kind = line[:2]
     if kind == b"R ":
-        return _check_record(line, state, report)
+        return _check_record(line, state, report) or _at_anchor(report, header.segment, state)
     if kind == b"S ":
         return _check_signature(line, state, keys, header, report)
     if line.startswith(b"#END "):
@@ -136,6 +214,8 @@ def _check_record(line: bytes, state: _Cursor, report: StreamReport) -> str | No
     state.seq += 1
     state.pending += 1
     report.records += 1
+    if report.anchor_reached:
+        report.unanchored += 1
     return None
 
 
@@ -148,6 +228,8 @@ def _check_signature(
     if len(fields) != 5 or not fields[1].isdigit():
         return "malformed signature line"
     _, seq_text, head, kid, signature = fields
+    if not state.seq_known:
+        state.seq, state.seq_known = int(seq_text), True
     if int(seq_text) != state.seq or head != state.head:
         return "signature does not cover the chain head"
     key = keys(kid)
