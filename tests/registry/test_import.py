@@ -86,10 +86,10 @@ def test_dry_run_reports_every_problem_with_row_and_column(api: TestClient, db_s
 
 
 def test_missing_and_unknown_columns_are_reported_on_row_1(db_session: Session) -> None:
-    rows = [{k: v for k, v in app_row().items() if k != "status"} | {"warna": "merah"}]
+    rows = [{k: v for k, v in app_row().items() if k != "kind"} | {"warna": "merah"}]
     report = imports.import_applications(db_session, rows, actor=SYSTEM, dry_run=True)
     assert {(p.row, p.column, p.message) for p in report.problems} >= {
-        (1, "status", "missing column"),
+        (1, "kind", "missing column"),
         (1, "warna", "unknown column"),
     }
 

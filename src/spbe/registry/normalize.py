@@ -31,11 +31,16 @@ def compact_key(text: str | None) -> str:
     return search_key(text).replace(" ", "")
 
 
+COMPACTED_PARTS = 3  # code, acronym and name are also stored without spaces
+
+
 def search_text(*parts: str | None) -> str:
-    """The stored haystack: every part's key plus the compact form of each, space-separated and padded."""
-    keys = [search_key(part) for part in parts if part]
-    compacts = [key.replace(" ", "") for key in keys[:2]]  # code and acronym also without spaces
-    return " " + " ".join(keys + compacts) + " "
+    """The stored haystack: every part's key, then the first parts (code, acronym, name) without spaces,
+    space-separated and padded. Compacting the name too lets ``eoffice`` find "e-Office Terpadu" even
+    when it has an acronym; a part that is missing keeps its place (the name stays the third part)."""
+    keys = [search_key(part) for part in parts]
+    compacts = [key.replace(" ", "") for key in keys[:COMPACTED_PARTS] if " " in key]
+    return " " + " ".join(key for key in keys + compacts if key) + " "
 
 
 def query_tokens(query: str) -> list[str]:

@@ -21,15 +21,34 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from spbe.core.wilayah.loader import DATA_DIR as WILAYAH_DIR
+from spbe.registry.demo import catalogue as demo_catalogue
 from spbe.registry.demo.families import AGENCY_UNITS_CENTRAL, FAMILIES, Family
-from spbe.registry.demo.missions import ACTION_VERBS, ACTIONS, AGENCY_SECTORS, LOCAL_TOPICS, SECTORS, SUBPROCESSES
+from spbe.registry.demo.missions import (
+    ACTION_VERBS,
+    ACTIONS,
+    LOCAL_TOPICS,
+    MISSIONS_OF,
+    SECTORS,
+    SUBPROCESSES,
+    TOPICS_NOT_IN_KOTA,
+    TOPICS_OF_JAKARTA_CITIES,
+)
 from spbe.registry.service.applications import COLUMNS
 
 IMPORT_COLUMNS = tuple(COLUMNS)  # exactly the import format of the catalogue
 CENTRAL_FILE = Path(__file__).resolve().parents[1] / "data" / "central_agencies.csv"
+UMUM_FILE = Path(__file__).resolve().parents[1] / "data" / "aplikasi_umum.csv"
 NATIONAL_COUNT = 27_400
-MIN_MISSIONS = 2
-MEAN_COUNT = {"kementerian": 110, "lpnk": 55, "lembaga": 38, "provinsi": 80, "kabupaten": 30, "kota": 32}
+MEAN_COUNT = {"kementerian": 80, "lpnk": 45, "lembaga": 30, "provinsi": 80, "kabupaten": 30, "kota": 32}
+ADMINISTRATIVE_COUNT = 7  # Jakarta's Kota/Kabupaten Administrasi: not autonomous, a handful of local apps
+SUBFUNCTIONS_PER_MISSION = 6  # besides the mission's main application: reporting, database, monitoring …
+NEAR_COPIES_PER_MISSION = 1  # one extra near-copy of a mission application inside the same agency
+# Families a region of this kind never runs on its own (a city has kelurahan, not desa; DKI has no farms)
+FAMILIES_NOT_IN = {"kota": {"desa"}, "PROV-31": {"desa", "pertanian"}}
+# Regional jobs a central agency does not run itself (it uses SAKTI/KRISNA, has no job fair or hospital)
+FAMILIES_NOT_CENTRAL = {"anggaran", "perencanaan", "aset", "perizinan", "rsud", "bansos", "umkm", "harga-pangan",
+                        "pariwisata", "cctv", "kebencanaan", "tenaga-kerja"}  # fmt: skip
+FAMILIES_OF_ADMINISTRATIVE = {"website", "ruang-rapat", "cctv"}
 STATUSES = (("production", 70), ("retired", 14), ("development", 11), ("planned", 5))
 STACKS = (
     ("PHP 7.4, CodeIgniter 3, MySQL", 22),
@@ -71,6 +90,7 @@ class AgencyRef:
     short_name: str
     place: str  # "Garut", "Jawa Barat", or the agency's short name for central agencies
     domain: str
+    administrative: bool = False  # DKI Jakarta's Kota/Kabupaten Administrasi (no autonomy, no own budget)
 
     @property
     def group(self) -> str:
@@ -80,6 +100,8 @@ class AgencyRef:
     def region_label(self) -> str:
         """How the region is written in text: "Kabupaten Garut", "Kota Bandung", "Provinsi Jawa Barat"."""
         prefix = {"provinsi": "Provinsi", "kabupaten": "Kabupaten", "kota": "Kota"}.get(self.kind, "")
+        if self.administrative:
+            prefix += " Administrasi"
         return f"{prefix} {self.place}".strip()
 
 
@@ -90,6 +112,7 @@ class DemoInventory:
     rows: list[dict[str, str]]
     keys: dict[str, str]  # application code → function key (family, local topic or agency mission)
     integrations: list[tuple[str, str]] = field(default_factory=list)
+    catalogue: demo_catalogue.DemoCatalogue = field(default_factory=demo_catalogue.DemoCatalogue)
 
     @property
     def labels(self) -> dict[str, str | None]:
@@ -133,6 +156,10 @@ def _regency(row: dict[str, str]) -> AgencyRef:
     kind_word, place = row["name"].split(" ", 1)
     kind = "kota" if kind_word.lower() == "kota" else "kabupaten"
     prefix, short, suffix = ("KOTA", "Pemkot", "kota") if kind == "kota" else ("KAB", "Pemkab", "kab")
+    if place.startswith("Administrasi "):  # DKI Jakarta: Kota Administrasi Jakarta Pusat, Kab. Adm. Kep. Seribu
+        place = place.removeprefix("Administrasi ")
+        return AgencyRef(f"{prefix}-{row['code']}", kind, f"Pemerintah {row['name']}", f"{short} Adm. {place}",
+                         place, f"{_slug(place)}.jakarta.go.id", administrative=True)  # fmt: skip
     return AgencyRef(f"{prefix}-{row['code']}", kind, f"Pemerintah {row['name']}", f"{short} {place}", place,
                      f"{_slug(place)}{suffix}.go.id")  # fmt: skip
 
@@ -144,49 +171,47 @@ def generate(count: int = NATIONAL_COUNT, seed: int = 1, agencies: list[AgencyRe
     if count < len(agencies):
         raise ValueError(f"count must be at least the number of agencies ({len(agencies)})")
     quotas = _quotas(agencies, count, rng)
-    owners = _mission_owners(agencies, rng)
     topic_weights = [1.0 / (rank + 1) ** 1.1 for rank in range(len(LOCAL_TOPICS))]
     topics = rng.sample(LOCAL_TOPICS, len(LOCAL_TOPICS))  # popularity order differs by seed
     inventory = DemoInventory(rows=[], keys={})
-    scale = count / NATIONAL_COUNT
-    for agency in agencies:
+    presence = min(1.0, 0.6 + 0.4 * (count / NATIONAL_COUNT))
+    central = [a for a in agencies if a.group == "central"]
+    regional = [a for a in agencies if a.group != "central"]
+    shortfall = 0
+    for agency in central:  # a central agency has as many applications as its missions allow
         builder = _AgencyBuilder(agency, rng, inventory)
-        builder.add_families(quotas[agency.code], min(1.0, 0.6 + 0.4 * scale))
-        builder.fill(quotas[agency.code], owners.get(agency.code, []), topics, topic_weights)
+        builder.add_families(quotas[agency.code], presence)
+        builder.fill(quotas[agency.code], list(MISSIONS_OF.get(agency.code, ())), topics, topic_weights)
         builder.integrate()
+        shortfall += quotas[agency.code] - len(builder.codes)
+    autonomous = [a for a in regional if not a.administrative]
+    for index in range(shortfall):  # what the central agencies could not fill goes to the regions
+        quotas[autonomous[index % len(autonomous)].code] += 1
+    for agency in regional:
+        builder = _AgencyBuilder(agency, rng, inventory)
+        builder.add_families(quotas[agency.code], presence)
+        builder.fill(quotas[agency.code], [], topics, topic_weights)
+        builder.integrate()
+    inventory.catalogue = demo_catalogue.attach(inventory, agencies, seed)  # hosting, data sets, services
     return inventory
 
 
 def _quotas(agencies: list[AgencyRef], count: int, rng: random.Random) -> dict[str, int]:
     """Applications per agency: log-normal around the type's mean, scaled to sum exactly to ``count``."""
-    raw = {a.code: MEAN_COUNT[a.kind] * math.exp(rng.gauss(0, 0.35 if a.group != "central" else 0.6)) for a in agencies}
+    raw = {a.code: MEAN_COUNT[a.kind] * math.exp(rng.gauss(0, 0.35 if a.group != "central" else 0.5)) for a in agencies}
     floor = max(1, min(3, count // len(agencies)))  # tiny inventories still give every agency one
-    factor = count / sum(raw.values())
-    quotas = {code: max(floor, int(value * factor)) for code, value in raw.items()}
+    fixed = {a.code: max(floor, min(ADMINISTRATIVE_COUNT, count // len(agencies))) for a in agencies
+             if a.administrative}  # fmt: skip
+    factor = (count - sum(fixed.values())) / sum(v for code, v in raw.items() if code not in fixed)
+    quotas = {code: fixed.get(code, max(floor, int(value * factor))) for code, value in raw.items()}
     codes = sorted(raw, key=lambda code: raw[code] * factor - int(raw[code] * factor), reverse=True)
     index = 0
     while (missing := count - sum(quotas.values())) != 0:
         code = codes[index % len(codes)]
-        if missing > 0 or quotas[code] > floor:
+        if code not in fixed and (missing > 0 or quotas[code] > floor):
             quotas[code] += 1 if missing > 0 else -1
         index += 1
     return quotas
-
-
-def _mission_owners(agencies: list[AgencyRef], rng: random.Random) -> dict[str, list[tuple[str, str]]]:
-    """Each sector's objects dealt out to the central agencies of that sector: (sector, object) per agency."""
-    members: dict[str, list[str]] = defaultdict(list)
-    for agency in agencies:
-        for sector in AGENCY_SECTORS.get(agency.code, ()):
-            members[sector].append(agency.code)
-    owners: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for sector, codes in sorted(members.items()):
-        objects = list(SECTORS[sector][2])
-        rng.shuffle(objects)
-        per_agency = max(MIN_MISSIONS, len(objects) // len(codes))
-        for index, code in enumerate(codes):  # a crowded sector shares objects: those are duplicates too
-            owners[code] += [(sector, objects[(index * per_agency + k) % len(objects)]) for k in range(per_agency)]
-    return owners
 
 
 def _weighted(rng: random.Random, choices: Iterable[tuple[object, int]]) -> object:
@@ -203,25 +228,54 @@ class _AgencyBuilder:
         self.used_subdomains: set[str] = set()
 
     def add_families(self, quota: int, presence: float) -> None:
-        families = [f for f in FAMILIES if self.rng.random() < f.share.get(self.agency.group, 0.0) * presence]
+        families = [f for f in FAMILIES if self.rng.random() < f.share.get(self.agency.group, 0.0) * presence
+                    and self._runs(f.key)]  # fmt: skip
         self.rng.shuffle(families)
         for family in families[: max(1, int(quota * 0.75))]:
             self._add(self._family_row(family), family.key)
 
+    def _runs(self, family: str) -> bool:
+        """Whether a region of this kind has its own application for ``family`` at all."""
+        agency = self.agency
+        if agency.administrative:
+            return family in FAMILIES_OF_ADMINISTRATIVE
+        if agency.group == "central":
+            return family not in FAMILIES_NOT_CENTRAL
+        return family not in FAMILIES_NOT_IN.get(agency.kind, set()) | FAMILIES_NOT_IN.get(agency.code, set())
+
+    def _topic_fits(self, topic: str) -> bool:
+        words = topic.split("|")[0]
+        if self.agency.administrative:
+            return words in TOPICS_OF_JAKARTA_CITIES
+        return not (self.agency.kind == "kota" and words in TOPICS_NOT_IN_KOTA)
+
     def fill(self, quota: int, missions: list[tuple[str, str]], topics: tuple[str, ...] | list[str],
              weights: list[float]) -> None:  # fmt: skip
+        """Up to ``quota``: a central agency's mission slots (it stops when they run out), else local topics."""
         rng = self.rng
+        if self.agency.group == "central":
+            for sector, obj, sub in self._mission_slots(missions)[: max(0, quota - len(self.codes))]:
+                self._add(self._mission_row(sector, obj, sub), f"mission:{obj.split('|')[0]}")
+            return
         # local topics in a weighted order without repeats (Efraimidis–Spirakis keys u ** (1 / w))
-        ordered = sorted(zip(topics, weights, strict=True), key=lambda tw: rng.random() ** (1 / tw[1]), reverse=True)
+        fitting = [(t, w) for t, w in zip(topics, weights, strict=True) if self._topic_fits(t)]
+        ordered = sorted(fitting, key=lambda tw: rng.random() ** (1 / tw[1]), reverse=True)
         position = 0
         while len(self.codes) < quota:
-            if self.agency.group == "central" and missions:
-                sector, obj = missions[rng.randrange(len(missions))]
-                self._add(self._mission_row(sector, obj), f"mission:{obj.split('|')[0]}")
-            else:
-                topic = ordered[position % len(ordered)][0]
-                position += 1
-                self._add(self._topic_row(topic), f"topic:{topic.split('|')[0]}")
+            topic = ordered[position % len(ordered)][0]
+            position += 1
+            self._add(self._topic_row(topic), f"topic:{topic.split('|')[0]}")
+
+    def _mission_slots(self, missions: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
+        """Each mission: its main application, a few sub-functions and at most one near-copy, shuffled."""
+        rng = self.rng
+        slots: list[tuple[str, str, str]] = []
+        for sector, obj in missions:
+            subs = ["", *rng.sample(SUBPROCESSES, SUBFUNCTIONS_PER_MISSION)]
+            slots += [(sector, obj, sub) for sub in subs]
+            slots += [(sector, obj, rng.choice(subs)) for _ in range(NEAR_COPIES_PER_MISSION)]
+        rng.shuffle(slots)
+        return slots
 
     def integrate(self) -> None:
         """Some applications exchange data with others of the same agency (0 for most, a few for hubs)."""
@@ -243,8 +297,11 @@ class _AgencyBuilder:
 
     def _family_row(self, family: Family) -> dict[str, str]:
         rng = self.rng
-        weights = [1.0 / (rank + 1) for rank in range(len(family.names))]
-        name, acronym = rng.choices(family.names, weights=weights)[0]
+        names = family.names
+        if self.agency.group == "central":  # a ministry's staffing app is not "… Pegawai Daerah"
+            names = tuple(n for n in names if "daerah" not in n[0].lower() and "DA" not in n[1][-2:]) or names
+        weights = [1.0 / (rank + 1) for rank in range(len(names))]
+        name, acronym = rng.choices(names, weights=weights)[0]
         unit = rng.choice(family.unit if self.agency.group != "central" else AGENCY_UNITS_CENTRAL)
         description = rng.choice(family.descriptions)
         affairs = list(family.affairs)
@@ -258,16 +315,18 @@ class _AgencyBuilder:
             "users": str(users),
         }
 
-    def _mission_row(self, sector: str, obj: str) -> dict[str, str]:
+    def _mission_row(self, sector: str, obj: str, sub: str) -> dict[str, str]:
         rng = self.rng
         affair, area, _ = SECTORS[sector]
         words, what = obj.split("|")
-        style, sub = rng.choice(ACTIONS), rng.choice(SUBPROCESSES)
+        styles = [s for s in ACTIONS if not set(s.lower().split()) & set(sub.lower().split())]
+        style = rng.choice(styles)  # never "Monitoring Monitoring …" nor "Pangkalan Data Basis Data …"
         name = f"{style}{'' if style.endswith('-') else ' '}{sub + ' ' if sub else ''}{words}"
         if rng.random() < 0.3:
             name += rng.choice((" Terpadu", " Nasional", " Online", " Terintegrasi", " Versi 2", ""))
         acronym = _acronym(style, words) if rng.random() < 0.6 else ""
         verb = rng.choice(ACTION_VERBS)
+        what = f"{SUB_WHAT[sub]} {what}" if sub else what
         description = f"Aplikasi {verb} {what} di lingkungan {{org}}."
         if rng.random() < 0.4:
             description += rng.choice(
@@ -292,7 +351,7 @@ class _AgencyBuilder:
         style = rng.choice(LOCAL_STYLES)
         name = f"{style}{'' if style.endswith('-') else ' '}{words}"
         acronym = _acronym(style, words) if rng.random() < 0.5 else ""
-        verb = rng.choice(("Aplikasi untuk", "Sistem", "Layanan", "Sarana", "Pengelolaan data dan"))
+        verb = rng.choice(("Aplikasi untuk", "Sistem", "Layanan", "Sarana", "Aplikasi"))
         description = f"{verb} {what} di {{region}}."
         return {
             **self._names(name, acronym),
@@ -317,6 +376,7 @@ class _AgencyBuilder:
             name = rng.choice(("E-", "e", "E ")) + name[2:]
         if rng.random() < 0.06:
             name = _typo(name, rng)
+        name = _dedupe_words(name)
         if rng.random() < 0.05:
             name = name.upper()
         return {"name": name[:200], "acronym": acronym if rng.random() < 0.85 else ""}
@@ -334,13 +394,16 @@ class _AgencyBuilder:
             return ""
         org = agency.short_name if rng.random() < 0.5 else agency.name
         text = template.format(unit=unit or org, org=org, region=agency.region_label or agency.short_name)
+        if agency.kind == "provinsi":  # provinces run upper-secondary schools, regencies and cities the rest
+            text = text.replace("SD/SMP", "SMA/SMK/SLB")
         if rng.random() < 0.25:
+            rest = re.sub(r"^(Aplikasi|Sistem|Layanan|Sarana)( untuk)? ", "", text)
             text = (
                 rng.choice(("Aplikasi ini digunakan untuk ", "Merupakan aplikasi ", "Fungsi: "))
-                + text[0].lower()
-                + text[1:]
+                + rest[0].lower()
+                + rest[1:]
             )
-        return text
+        return _dedupe_words(text)
 
     def _affairs(self, affairs: list[str]) -> str:
         rng = self.rng
@@ -372,15 +435,50 @@ class _AgencyBuilder:
         return f"https://{sub}.{self.agency.domain}"
 
 
+SUB_WHAT = {
+    "Pelaporan": "pelaporan",
+    "Basis Data": "basis data",
+    "Monitoring": "pemantauan",
+    "Evaluasi": "evaluasi",
+    "Arsip Digital": "arsip digital",
+    "Rekapitulasi": "rekapitulasi",
+    "Verifikasi": "verifikasi",
+    "Statistik": "statistik",
+}
+
+
+def umum_acronyms(path: Path = UMUM_FILE) -> frozenset[str]:
+    """The Aplikasi Umum acronyms, normalised ("SP4N-LAPOR!" → "sp4n"): no generated acronym may take one."""
+    return frozenset(_acronym_head(row["acronym"]) for row in _csv_rows(path) if row["acronym"])
+
+
+def _acronym_head(acronym: str) -> str:
+    """The first token of an acronym, lower case: "SIPD-Surat" → "sipd", "e-PPID" → "eppid"."""
+    compact = re.sub(r"^e-", "e", acronym.strip().lower())
+    return re.split(r"[^a-z0-9]", compact)[0]
+
+
 def _acronym(style: str, words: str) -> str:
     head = {"Sistem Informasi": "SI", "Sistem Informasi Manajemen": "SIM", "e-": "E", "Aplikasi": "A"}.get(style, "SI")
     parts = [w for w in re.findall(r"[A-Za-z]+", words) if w.lower() not in {"dan", "di", "untuk", "yang"}]
-    return (head + "".join(p[:3] for p in parts[:2])).upper()
+    acronym = (head + "".join(p[:3] for p in parts[:2])).upper()
+    return "" if _acronym_head(acronym) in UMUM_ACRONYMS else acronym
+
+
+def _dedupe_words(text: str) -> str:
+    """ "Merupakan aplikasi aplikasi …" → "Merupakan aplikasi …" (a word never repeats right after itself)."""
+    return re.sub(r"\b(\w+)(\s+\1\b)+", r"\1", text, flags=re.IGNORECASE)
+
+
+UMUM_ACRONYMS = umum_acronyms()
+
+
+NO_TYPO = {"Daerah"}  # "Daerah" → "Darah" (blood) is a real word, not a typo anyone would keep
 
 
 def _typo(name: str, rng: random.Random) -> str:
     words = name.split(" ")
-    long_words = [i for i, w in enumerate(words) if len(w) > 5 and w.isalpha()]
+    long_words = [i for i, w in enumerate(words) if len(w) > 5 and w.isalpha() and w not in NO_TYPO]
     if not long_words:
         return name
     i = rng.choice(long_words)

@@ -227,8 +227,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "paperless",
         "korespondensi",
     ),
-    "keuangan-daerah": (
-        "simda",
+    "keuangan-daerah": (  # not "simda" alone: BPKP's SIMDA is a suite (Keuangan, BMD, Pendapatan, Gaji)
+        "simda keuangan",
         "sipkd",
         "ebudgeting",
         "budgeting",
@@ -288,9 +288,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "pbj",
         "barang jasa",
         "ukpbj",
-        "sirup",
-        "ekatalog",
-    ),
+    ),  # SPSE is e-tendering: SiRUP, e-Katalog and competence mapping are other LKPP systems
     "aset": (
         "simbada",
         "bmd",
@@ -407,7 +405,7 @@ UMUM_COVERAGE: dict[str, tuple[str, ...]] = {
     "SPSE": ("pengadaan",),
     "SP4N-LAPOR!": ("pengaduan",),
     "KRISNA": ("perencanaan",),
-    "e-Kinerja": ("kinerja-pegawai", "akuntabilitas-kinerja"),
+    "e-Kinerja": ("kinerja-pegawai",),  # staff performance (SKP); SAKIP is agency accountability, not covered
     "SIASN": ("kepegawaian",),
     "JDIHN": ("jdih",),
     "e-PPID": ("ppid",),

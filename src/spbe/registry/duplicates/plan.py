@@ -1,4 +1,6 @@
-"""The consolidation plan: for each duplicate group, migrate to the Aplikasi Umum covering it, or consolidate.
+"""The consolidation plan: for each duplicate group, stop, migrate to the Aplikasi Umum covering it, or consolidate.
+
+Applications still planned or in development get "stop building, use X instead" (nothing to migrate).
 
 When an Aplikasi Umum already does the group's job, the plan reads "migrate these N applications of M
 agencies to SRIKANDI", ordered so the applications with the fewest integrations go first (their migration
@@ -40,8 +42,50 @@ def best_fit(records: list[AppRecord]) -> AppRecord:
                                        r.users or 0, r.code))  # fmt: skip
 
 
-def plan_item(analysis: Analysis, view: GroupView) -> PlanItem:
+NOT_BUILT = ("planned", "development")  # not in use yet: stop building, don't migrate
+
+
+def plan_items(analysis: Analysis, view: GroupView) -> list[PlanItem]:
+    """The group's plan: stop what is not built yet, then migrate (or consolidate) what runs.
+
+    Applications of the Aplikasi Umum's own wali agency are left out of its migration (LKPP's procurement
+    apps around SPSE are SPSE's ecosystem, not duplicates of it).
+    """
     records = [analysis.records[row] for row in view.rows]
+    if view.umum is not None:
+        records = [r for r in records if r.agency_code != view.umum.agency_code]
+    stop = [r for r in records if r.status in NOT_BUILT]
+    running = [r for r in records if r.status not in NOT_BUILT]
+    items = [stop_item(view, stop)] if stop else []
+    if len({r.agency_code for r in running}) >= 2 or (running and view.umum is not None):
+        items.append(plan_item(analysis, view, running))
+    return items
+
+
+def stop_item(view: GroupView, records: list[AppRecord]) -> PlanItem:
+    target = view.umum
+    agencies = len({r.agency_code for r in records})
+    use = (target.acronym or target.name) if target else _("the group's shared application")
+    text = _("Stop building %(count)s applications of %(agencies)s agencies (still planned or in development); "
+             "use %(target)s instead") % {"count": len(records), "agencies": agencies, "target": use}  # fmt: skip
+    ordered = sorted(records, key=lambda r: r.code)
+    steps = [PlanStep(order=n, wave=1, application=member(r)) for n, r in enumerate(ordered, 1)]
+    return PlanItem(group_key=view.key, label=view.label, action="stop", target_code=target.code if target else "",
+                    target_name=f"{target.acronym} – {target.name}" if target else "", applications=len(records),
+                    agencies=agencies, summary=text, steps=steps)  # fmt: skip
+
+
+def _internal_note(count: int, agencies: int) -> str:
+    """Honest about copies inside one agency: those are an internal consolidation step of that agency."""
+    internal = count - agencies
+    if internal <= 0:
+        return ""
+    return " " + _("(%(internal)s of them are further copies inside the same agency: merge those internally "
+                   "first)") % {"internal": internal}  # fmt: skip
+
+
+def plan_item(analysis: Analysis, view: GroupView, records: list[AppRecord] | None = None) -> PlanItem:
+    records = records if records is not None else [analysis.records[row] for row in view.rows]
     agencies = len({r.agency_code for r in records})
     if view.umum is not None:
         target = view.umum
@@ -60,6 +104,7 @@ def plan_item(analysis: Analysis, view: GroupView) -> PlanItem:
             "candidate: %(candidate)s (%(agency)s)"
         ) % {"count": len(records), "agencies": agencies, "candidate": candidate.name, "agency": candidate.agency_name}
         action, target_code, target_name = "consolidate", candidate.code, candidate.name
+    text += _internal_note(len(records), agencies)
     steps = [PlanStep(order=n, wave=wave(r.integrations), application=member(r)) for n, r in enumerate(ordered, 1)]
     return PlanItem(
         group_key=view.key,
@@ -74,13 +119,16 @@ def plan_item(analysis: Analysis, view: GroupView) -> PlanItem:
     )
 
 
+ACTION_ORDER = {"stop": 0, "migrate": 1, "consolidate": 2}
+
+
 def build_plan(session: Session, *, agency: str | None = None, affair: str | None = None) -> PlanOut:
     analysis = analyse(session)
-    items = [plan_item(analysis, view) for view in filtered(analysis, agency, affair)]
-    items.sort(key=lambda item: (item.action != "migrate", -item.applications))
+    items = [item for view in filtered(analysis, agency, affair) for item in plan_items(analysis, view)]
+    items.sort(key=lambda item: (ACTION_ORDER.get(item.action, 3), -item.applications))
     migrate = sum(item.applications for item in items if item.action == "migrate")
-    return PlanOut(items=items, migrate_applications=migrate,
-                   consolidate_applications=sum(item.applications for item in items) - migrate)  # fmt: skip
+    consolidate = sum(item.applications for item in items if item.action == "consolidate")
+    return PlanOut(items=items, migrate_applications=migrate, consolidate_applications=consolidate)
 
 
 def export_rows(plan: PlanOut) -> list[dict[str, object]]:

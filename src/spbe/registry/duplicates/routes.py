@@ -1,7 +1,7 @@
 """Duplicate finder over HTTP: the API under ``/api/v1/registry/duplicates`` and pages under ``/registry/duplicates``.
 
 Reading groups and the plan is public (they name applications and agencies, never confidential fields);
-checking a proposal is for authenticated callers (agency staff before registering a new application).
+checking a proposal is public too (read-only; rate-limited per client, ``ratelimit``).
 """
 
 from __future__ import annotations
@@ -9,14 +9,15 @@ from __future__ import annotations
 from enum import Enum
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from spbe.core.deps import DbSession
-from spbe.core.security import Authenticated, public
+from spbe.core.security import public
 from spbe.core.templating import render
 from spbe.registry.duplicates import plan as plans
 from spbe.registry.duplicates import service
+from spbe.registry.duplicates.ratelimit import limit_checks
 from spbe.registry.duplicates.schemas import CheckIn, CheckOut, GroupOut, GroupPage, PlanOut
 
 API = "/api/v1/registry/duplicates"
@@ -57,8 +58,11 @@ def get_plan(
     return plan
 
 
-@router.post(f"{API}/check", tags=TAGS, summary="Is this proposed application a duplicate?")
-def check(session: DbSession, principal: Authenticated, proposal: CheckIn) -> CheckOut:
+@router.post(f"{API}/check", tags=TAGS, dependencies=[public, Depends(limit_checks)],
+             summary="Is this proposed application a duplicate? (public, rate-limited)")  # fmt: skip
+def check(session: DbSession, proposal: CheckIn) -> CheckOut:
+    """Read-only, so public like the groups it reads (anyone planning an application should ask first);
+    30 checks a minute per client address, then 429."""
     return service.check(session, proposal)
 
 

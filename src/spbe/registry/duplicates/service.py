@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from spbe.core.errors import NotFound
 from spbe.core.i18n import gettext as _
-from spbe.registry.duplicates import clustering, repository
+from spbe.registry.duplicates import clustering, keys, repository
 from spbe.registry.duplicates.index import AppRecord, DuplicateIndex, Features
 from spbe.registry.duplicates.lexicon import UMUM_COVERAGE
 from spbe.registry.duplicates.schemas import (
@@ -170,6 +170,7 @@ def build(all_records: list[AppRecord], stamp: tuple[object, ...] = ()) -> Analy
     concepts = [features.concepts for features in index.features]
     groups = clustering.cluster(pairs, len(records), index.agency, index.matrix, concepts=concepts)
     views = [_view(index, group, umum) for group in groups]
+    keys.assign(views, dict(enumerate(index.records)))  # stable keys, not the smallest code
     analysis = Analysis(stamp, records, umum, index, views, time.perf_counter() - started)
     analysis.group_of_row = {row: view.key for view in views for row in view.rows}
     return analysis

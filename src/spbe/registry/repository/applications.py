@@ -23,6 +23,7 @@ from spbe.registry.models import (
 from spbe.registry.repository.agencies import LIKE_ESCAPE, _escape_like
 
 Wali = aliased(Agency)
+MIN_UMUM_ACRONYM = 4  # query letters before an Aplikasi Umum's acronym containing them ranks first
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ def _base_query() -> Any:
 def search(session: Session, where: ApplicationFilter, *, limit: int, offset: int) -> tuple[Sequence[Row[Any]], int]:
     """One page of matching applications (best match first when searching by words) and the total.
 
-    The total comes from a window count in the same query (one scan); a page past the end counts apart.
+    The total comes from a window count in the same query (one scan); only a page past the end counts apart.
     """
     conditions = _conditions(where)
     query = (
@@ -78,6 +79,8 @@ def search(session: Session, where: ApplicationFilter, *, limit: int, offset: in
     rows = session.execute(query.limit(limit).offset(offset)).all()
     if rows:
         return rows, int(rows[0].total)
+    if offset == 0:  # nothing on the first page: nothing at all (a search without hits scans once, not twice)
+        return rows, 0
     count_query = select(func.count()).select_from(Application).join(Agency, Agency.id == Application.owner_agency_id)
     return rows, session.scalar(count_query.where(*conditions)) or 0
 
@@ -118,12 +121,18 @@ def _contains(column: Any, needle: str) -> ColumnElement[bool]:
 
 
 def _order(where: ApplicationFilter) -> list[Any]:
-    """Exact acronym, exact name, acronym prefix, name prefix, a word of the name, then the rest."""
+    """An Aplikasi Umum whose acronym holds the query (``lapor`` → SP4N-LAPOR!), exact acronym, exact name,
+    acronym prefix, name prefix, a word of the name, then the rest."""
     if not where.tokens:
         return []
     phrase = where.phrase
     first = phrase.split(" ", 1)[0]
+    umum_acronym = and_(
+        Application.kind == "umum",
+        Application.acronym_key.like(f"%{_escape_like(where.compact)}%", escape=LIKE_ESCAPE),
+    )
     rank = case(
+        (umum_acronym if len(where.compact) >= MIN_UMUM_ACRONYM else Application.id < 0, -1),
         (Application.acronym_key == where.compact, 0),
         (Application.name_key == phrase, 1),
         (Application.acronym_key.like(f"{_escape_like(where.compact)}%", escape=LIKE_ESCAPE), 2),
@@ -133,6 +142,18 @@ def _order(where: ApplicationFilter) -> list[Any]:
         else_=6,
     )
     return [rank, Application.kind.desc()]  # umum before khusus among equals
+
+
+def vocabulary_stamp(session: Session) -> tuple[Any, ...]:
+    """Changes when any application is added, removed or renamed (count, newest id, latest change)."""
+    row = session.execute(select(func.count(), func.max(Application.id), func.max(Application.updated_at))).one()
+    return tuple(row)
+
+
+def name_and_acronym_keys(session: Session) -> list[tuple[str, str]]:
+    """The distinct (name key, acronym key) pairs, for the vocabulary of the typo-tolerant search."""
+    query = select(Application.name_key, Application.acronym_key).distinct()
+    return [(name or "", acronym or "") for name, acronym in session.execute(query)]
 
 
 def get_row(session: Session, code: str) -> Row[Any] | None:
@@ -149,6 +170,15 @@ def rows_for_agency(session: Session, agency_code: str | None) -> Sequence[Row[A
     if agency_code is not None:
         query = query.where(Agency.code == agency_code)
     return session.execute(query.order_by(Agency.code, Application.code)).all()
+
+
+def rows_by_codes(session: Session, codes: Sequence[str]) -> list[Row[Any]]:
+    """The applications with these codes (chunks of an IN list), for an import of a few rows."""
+    found: list[Row[Any]] = []
+    for start in range(0, len(codes), 900):
+        chunk = list(codes[start : start + 900])
+        found += session.execute(_base_query().where(Application.code.in_(chunk))).all()
+    return found
 
 
 def affairs_of(session: Session, application_ids: Iterable[int]) -> dict[int, list[str]]:

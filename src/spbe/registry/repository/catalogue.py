@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -33,13 +33,26 @@ def get(session: Session, model: type[M], code: str) -> M | None:
 
 
 def page(
-    session: Session, model: type[M], owner_column: str, agency_code: str | None, limit: int, offset: int
+    session: Session,
+    model: type[M],
+    owner_column: str,
+    agency_code: str | None,
+    limit: int,
+    offset: int,
+    *,
+    secret_readers: tuple[str, ...] | None = None,
 ) -> tuple[Sequence[tuple[M, str]], int]:
-    """One page of objects of ``model`` (optionally of one agency) with their owner agency codes."""
+    """One page of objects of ``model`` (optionally of one agency) with their owner agency codes.
+
+    ``secret_readers`` (data sets only): unless ``None``, ``rahasia`` data sets are left out except those
+    of these agencies.
+    """
     owner = getattr(model, owner_column)
     query = select(model, Agency.code).join(Agency, Agency.id == owner)
     if agency_code is not None:
         query = query.where(Agency.code == agency_code)
+    if secret_readers is not None and model is DataSet:
+        query = query.where(or_(DataSet.classification != "rahasia", Agency.code.in_(secret_readers)))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.execute(query.order_by(model.code).limit(limit).offset(offset)).all()  # type: ignore[attr-defined]
     return [(row[0], row[1]) for row in rows], total
@@ -146,8 +159,15 @@ def set_service_applications(session: Session, service_id: int, application_ids:
         session.execute(insert(ServiceApplication), rows)
 
 
-def all_of(session: Session, model: type[M], owner_column: str, agency_code: str | None) -> Sequence[tuple[M, str]]:
-    rows, _ = page(session, model, owner_column, agency_code, limit=1_000_000, offset=0)
+def all_of(
+    session: Session,
+    model: type[M],
+    owner_column: str,
+    agency_code: str | None,
+    *,
+    secret_readers: tuple[str, ...] | None = None,
+) -> Sequence[tuple[M, str]]:
+    rows, _ = page(session, model, owner_column, agency_code, limit=1_000_000, offset=0, secret_readers=secret_readers)
     return rows
 
 

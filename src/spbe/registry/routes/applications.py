@@ -10,6 +10,7 @@ from spbe.core.deps import DbSession
 from spbe.core.security import Authenticated, public
 from spbe.registry.routes.deps import API, Filters, Page, PerPage, Reader
 from spbe.registry.schemas.catalogue import (
+    ApplicationCreated,
     ApplicationIn,
     ApplicationOut,
     ApplicationPage,
@@ -39,9 +40,19 @@ def search(
     return service.search(session, q=q, where=filters, page=page, per_page=per_page, reader=reader)
 
 
-@router.post("", status_code=201, summary="Register an application")
-def create(session: DbSession, principal: Authenticated, record: ApplicationIn) -> ApplicationOut:
-    return service.create(session, principal, record)
+@router.post("", status_code=201, summary="Register an application (with the duplicate check's verdict)")
+def create(
+    session: DbSession,
+    principal: Authenticated,
+    record: ApplicationIn,
+    check_duplicates: Annotated[
+        bool, Query(description="Run the duplicate check and return it in duplicate_check (it never blocks)")
+    ] = True,
+) -> ApplicationCreated:
+    """Registers the application and returns it with ``duplicate_check``: the closest existing applications,
+    with reasons, and a verdict. To check without registering, use ``POST /api/v1/registry/duplicates/check``
+    (public) or the page ``/registry/periksa-duplikasi``."""
+    return service.create(session, principal, record, check_duplicates=check_duplicates)
 
 
 @router.get("/{code}", dependencies=[public], summary="One application")
@@ -61,8 +72,9 @@ def delete(session: DbSession, principal: Authenticated, code: str) -> Response:
 
 
 @router.get("/{code}/history", dependencies=[public], summary="The application's change log")
-def history(session: DbSession, code: str) -> list[ChangeOut]:
-    return service.history(session, code)
+def history(session: DbSession, reader: Reader, code: str) -> list[ChangeOut]:
+    """Fields hidden from the reader on ``GET`` (technology, hosting, an internal URL) are hidden here too."""
+    return service.history(session, code, reader)
 
 
 @router.get("/{code}/integrations", dependencies=[public], summary="Applications it exchanges data with")

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Response
-from pydantic import BaseModel
+from fastapi import APIRouter, Query, Response
 
 from spbe.core.deps import DbSession
 from spbe.core.security import Authenticated, public
-from spbe.registry.routes.deps import API, Page, PerPage
+from spbe.registry.routes.deps import API, Page, PerPage, Reader
 from spbe.registry.schemas.catalogue import (
     CatalogueKind,
     CatalogueOut,
@@ -17,8 +16,11 @@ from spbe.registry.schemas.catalogue import (
     ChangeOut,
     ClassificationIn,
     DataSetIn,
+    DataSetPatch,
     InfrastructureIn,
+    InfrastructurePatch,
     ServiceIn,
+    ServicePatch,
     TaxonomyTermOut,
 )
 from spbe.registry.service import catalogue as service
@@ -26,12 +28,6 @@ from spbe.registry.service import taxonomy
 
 router = APIRouter(prefix=API)
 TAGS: list[str | Any] = ["registry: catalogue"]
-AnyIn = ServiceIn | DataSetIn | InfrastructureIn
-SCHEMAS: dict[CatalogueKind, type[BaseModel]] = {
-    CatalogueKind.services: ServiceIn,
-    CatalogueKind.datasets: DataSetIn,
-    CatalogueKind.infrastructure: InfrastructureIn,
-}
 
 
 @router.get("/taxonomy", tags=TAGS, dependencies=[public], summary="Reference-architecture terms")
@@ -43,39 +39,57 @@ def terms(session: DbSession, reference: str | None = None) -> list[TaxonomyTerm
 @router.get("/{kind}", tags=TAGS, dependencies=[public], summary="List services, data sets or infrastructure")
 def list_objects(
     session: DbSession,
+    reader: Reader,
     kind: CatalogueKind,
     agency: Annotated[str | None, Query(max_length=40)] = None,
     page: Page = 1,
     per_page: PerPage = 20,
 ) -> CataloguePage:
     return service.list_page(
-        session, kind, agency_code=agency.upper() if agency else None, page=page, per_page=per_page
+        session, kind, agency_code=agency.upper() if agency else None, page=page, per_page=per_page, reader=reader
     )
 
 
-@router.post("/{kind}", tags=TAGS, status_code=201, summary="Register a service, data set or infrastructure")
-def create(
-    session: DbSession, principal: Authenticated, kind: CatalogueKind, body: Annotated[dict[str, Any], Body()]
+# One typed route per kind, so OpenAPI documents each body and a bad body is a 422 naming its fields.
+
+
+@router.post("/services", tags=TAGS, status_code=201, summary="Register a service (layanan)")
+def create_service(session: DbSession, principal: Authenticated, record: ServiceIn) -> CatalogueOut:
+    return service.create(session, principal, CatalogueKind.services, record)
+
+
+@router.post("/datasets", tags=TAGS, status_code=201, summary="Register a data set")
+def create_dataset(session: DbSession, principal: Authenticated, record: DataSetIn) -> CatalogueOut:
+    return service.create(session, principal, CatalogueKind.datasets, record)
+
+
+@router.post("/infrastructure", tags=TAGS, status_code=201, summary="Register an infrastructure")
+def create_infrastructure(session: DbSession, principal: Authenticated, record: InfrastructureIn) -> CatalogueOut:
+    return service.create(session, principal, CatalogueKind.infrastructure, record)
+
+
+@router.patch("/services/{code}", tags=TAGS, summary="Change a service (send the version you read)")
+def update_service(session: DbSession, principal: Authenticated, code: str, patch: ServicePatch) -> CatalogueOut:
+    return service.update(session, principal, CatalogueKind.services, code, patch)
+
+
+@router.patch("/datasets/{code}", tags=TAGS, summary="Change a data set (send the version you read)")
+def update_dataset(session: DbSession, principal: Authenticated, code: str, patch: DataSetPatch) -> CatalogueOut:
+    return service.update(session, principal, CatalogueKind.datasets, code, patch)
+
+
+@router.patch("/infrastructure/{code}", tags=TAGS, summary="Change an infrastructure (send the version you read)")
+def update_infrastructure(
+    session: DbSession, principal: Authenticated, code: str, patch: InfrastructurePatch
 ) -> CatalogueOut:
-    """The body follows ``ServiceIn``, ``DataSetIn`` or ``InfrastructureIn`` (see the schemas)."""
-    record = SCHEMAS[kind].model_validate(body)
-    return service.create(session, principal, kind, record)
+    return service.update(session, principal, CatalogueKind.infrastructure, code, patch)
 
 
 @router.get("/{kind}/{code}", tags=TAGS, dependencies=[public], summary="One service, data set or infrastructure")
-def get(session: DbSession, kind: CatalogueKind, code: str) -> CatalogueOut:
-    return service.get(session, kind, code)
-
-
-@router.patch("/{kind}/{code}", tags=TAGS, summary="Change fields (send the version you read)")
-def update(
-    session: DbSession,
-    principal: Authenticated,
-    kind: CatalogueKind,
-    code: str,
-    body: Annotated[dict[str, Any], Body()],
-) -> CatalogueOut:
-    return service.update(session, principal, kind, code, dict(body))
+def get(session: DbSession, reader: Reader, kind: CatalogueKind, code: str) -> CatalogueOut:
+    """A ``rahasia`` data set is 404 except for its producer's staff and coordinators; a ``terbatas`` one
+    shows anonymous readers its catalogue entry without ``description`` and ``reference_codes``."""
+    return service.get(session, kind, code, reader)
 
 
 @router.delete("/{kind}/{code}", tags=TAGS, status_code=204, summary="Remove")
@@ -85,8 +99,9 @@ def delete(session: DbSession, principal: Authenticated, kind: CatalogueKind, co
 
 
 @router.get("/{kind}/{code}/history", tags=TAGS, dependencies=[public], summary="Change log")
-def history(session: DbSession, kind: CatalogueKind, code: str) -> list[ChangeOut]:
-    return service.history(session, kind, code)
+def history(session: DbSession, reader: Reader, kind: CatalogueKind, code: str) -> list[ChangeOut]:
+    """Redacted for the reader as ``GET`` is."""
+    return service.history(session, kind, code, reader)
 
 
 @router.put("/{kind}/{code}/classifications", tags=TAGS, summary="Classify against the reference architectures")

@@ -7,25 +7,30 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 
 from spbe.core.errors import Unauthorized
-from spbe.core.security import Principal, TokenVerifier
+from spbe.core.security import Principal, TokenVerifier, optional_principal
 from spbe.registry.models import AgencyKind, ApplicationKind, LifecycleStatus, ServiceArea
 from spbe.registry.repository.applications import ApplicationFilter
 
 API = "/api/v1/registry"
 
 
-def _reader(request: Request) -> Principal | None:
-    """The caller of a public read when a bearer token is sent (to show confidential fields), else ``None``."""
+def reader_of(request: Request) -> Principal | None:
+    """The caller of a public read (to show confidential fields), else ``None``.
+
+    A bearer token must be valid (a bad one is a 401, not a silent anonymous read); without one, the
+    browser session cookie counts when it is valid (``optional_principal``), so staff signed in on the
+    pages see their agency's confidential fields there and in the API alike.
+    """
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        return None
+        return optional_principal(request)
     verifier: TokenVerifier | None = getattr(request.app.state, "token_verifier", None)
     if verifier is None:
         raise Unauthorized("No token issuer is configured on this node.")
     return verifier(token.strip())
 
 
-Reader = Annotated[Principal | None, Depends(_reader)]
+Reader = Annotated[Principal | None, Depends(reader_of)]
 
 
 def _filters(

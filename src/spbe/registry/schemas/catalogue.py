@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from spbe.registry.duplicates.schemas import CheckOut
 from spbe.registry.models import ApplicationKind, LifecycleStatus, ServiceArea
 
 
@@ -118,11 +119,23 @@ class ApplicationOut(BaseModel):
     updated_at: dt.datetime | None = None
 
 
+class ApplicationCreated(ApplicationOut):
+    """A registered application with the duplicate check run on it just before (it does not block)."""
+
+    duplicate_check: CheckOut | None = Field(
+        default=None,
+        description="The closest existing applications and a verdict (duplicate, similar, new); null when skipped",
+    )
+
+
 class ApplicationPage(BaseModel):
     items: list[ApplicationOut]
     total: int
     page: int
     per_page: int
+    corrected_query: str | None = Field(
+        default=None, description="The query searched instead when the words as typed found nothing (typos)"
+    )
 
     @property
     def pages(self) -> int:
@@ -200,6 +213,41 @@ class InfrastructureIn(BaseModel):
     is_national_data_centre: bool = False
     tier: str | None = Field(default=None, max_length=20)
     description: str | None = Field(default=None, max_length=5000)
+
+
+class _PatchBase(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    version: int = Field(ge=1, description="The version read; a stale version is refused with 409")
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=5000)
+    agency_code: str | None = Field(default=None, min_length=1, max_length=40)
+
+
+class ServicePatch(_PatchBase):
+    """A change to a service: only the fields given change."""
+
+    service_area: ServiceArea | None = None
+    category: str | None = Field(default=None, max_length=40)
+    applications: list[str] | None = None
+
+
+class DataSetPatch(_PatchBase):
+    """A change to a data set: only the fields given change."""
+
+    reference_codes: str | None = Field(default=None, max_length=200)
+    data_format: str | None = Field(default=None, max_length=40)
+    frequency: str | None = Field(default=None, max_length=40)
+    classification: str | None = Field(default=None, pattern="^(terbuka|terbatas|rahasia)$")
+
+
+class InfrastructurePatch(_PatchBase):
+    """A change to an infrastructure: only the fields given change."""
+
+    kind: str | None = Field(default=None, pattern="^(data_centre|network|cloud)$")
+    region_code: str | None = Field(default=None, max_length=13)
+    is_national_data_centre: bool | None = None
+    tier: str | None = Field(default=None, max_length=20)
 
 
 class CatalogueOut(BaseModel):

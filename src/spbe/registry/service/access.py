@@ -35,10 +35,30 @@ def can_write(principal: Principal, owner_codes: Iterable[str]) -> bool:
 
 
 def can_read_confidential(principal: Principal | None, owner_code: str) -> bool:
-    """Confidential fields (internal URLs, technology, hosting) are shown to the owner's staff and coordinators."""
+    """Confidential fields (internal URLs, technology, hosting) are shown to the owner's staff and coordinators
+    only (staff of another agency read what the public reads)."""
     if principal is None:
         return False
-    return is_coordinator(principal) or principal.kind == "staff"
+    if is_coordinator(principal):
+        return True
+    return principal.kind == "staff" and principal.agency_code is not None and principal.agency_code == owner_code
+
+
+def can_read_dataset(principal: Principal | None, owner_code: str, classification: str) -> str:
+    """How much of a data set ``principal`` may read: ``"all"``, ``"metadata"`` or ``"none"``.
+
+    Satu Data Indonesia (Perpres 39/2019) with UU 14/2008 (KIP): *terbuka* data is open to everyone;
+    *terbatas* data is shared between government agencies, while the public may know it exists (its name,
+    producer, format and frequency — the catalogue entry), not what it holds (description, reference codes);
+    *rahasia* data is excluded information: only the producer's staff and the national coordinator see it
+    at all, everyone else gets 404 as if it did not exist.
+    """
+    if classification == "terbuka" or can_read_confidential(principal, owner_code):
+        return "all"
+    if classification == "terbatas":
+        government = principal is not None and principal.kind in ("staff", "system")
+        return "all" if government else "metadata"
+    return "none"
 
 
 def require_write(

@@ -16,10 +16,13 @@ from sqlalchemy.orm import Session
 from spbe.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from spbe.core.security import Principal
 from spbe.registry import normalize
+from spbe.registry.duplicates import service as duplicates
+from spbe.registry.duplicates.schemas import CheckIn, CheckOut
 from spbe.registry.models import Application, ApplicationKind, LifecycleStatus, ServiceArea
 from spbe.registry.repository import applications as repository
 from spbe.registry.repository.applications import ApplicationFilter
 from spbe.registry.schemas.catalogue import (
+    ApplicationCreated,
     ApplicationIn,
     ApplicationOut,
     ApplicationPage,
@@ -28,7 +31,7 @@ from spbe.registry.schemas.catalogue import (
     IntegrationOut,
     time_disposition,
 )
-from spbe.registry.service import access, changes, lookups
+from spbe.registry.service import access, changes, fuzzy, lookups, redaction
 from spbe.registry.service.lookups import Lookups
 
 OBJECT_TYPE = "application"
@@ -225,12 +228,38 @@ def search(
     per_page: int = 20,
     reader: Principal | None = None,
 ) -> ApplicationPage:
-    """Applications matching every filter and every word of ``q`` (name, acronym, code, description)."""
+    """Applications matching every filter and every word of ``q`` (name, acronym, code, description).
+
+    When nothing matches, the words are corrected against the names' vocabulary (``fuzzy``) and the
+    corrected query is searched instead; the page then names it in ``corrected_query``.
+    """
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     base = where or ApplicationFilter()
     tokens = tuple(normalize.query_tokens(q or ""))
+    phrase = normalize.search_key(q)
+    result = _search_page(session, base, tokens, phrase, page, per_page, reader)
+    if result.total or not tokens:
+        return result
+    corrected = fuzzy.correct(session, tokens)
+    if corrected is None:
+        return result
+    fixes = dict(zip(tokens, corrected, strict=True))
+    phrase = " ".join(fixes.get(word, word) for word in phrase.split())
+    found = _search_page(session, base, corrected, phrase, page, per_page, reader)
+    return found.model_copy(update={"corrected_query": phrase}) if found.total else result
+
+
+def _search_page(
+    session: Session,
+    base: ApplicationFilter,
+    tokens: tuple[str, ...],
+    phrase: str,
+    page: int,
+    per_page: int,
+    reader: Principal | None,
+) -> ApplicationPage:
     narrowed = ApplicationFilter(
-        **{**base.__dict__, "tokens": tokens, "compact": normalize.compact_key(q), "phrase": normalize.search_key(q)}
+        **{**base.__dict__, "tokens": tokens, "compact": phrase.replace(" ", ""), "phrase": phrase}
     )
     rows, total = repository.search(session, narrowed, limit=per_page, offset=(max(page, 1) - 1) * per_page)
     ids = [row.Application.id for row in rows]
@@ -255,8 +284,33 @@ def _checked(session: Session, record: ApplicationIn) -> Resolved:
     return resolved
 
 
-def create(session: Session, actor: Principal, record: ApplicationIn) -> ApplicationOut:
-    """Register a new application; staff only for their own agency."""
+def duplicate_check(session: Session, record: ApplicationIn) -> CheckOut:
+    """The duplicate finder's closest existing applications to ``record`` (run before it is stored).
+
+    The proposal is cut to the check's limits (a valid application is never refused for them).
+    """
+    proposal = CheckIn(
+        name=record.name.ljust(2),  # a one-letter name still gets its (weak) check
+        acronym=record.acronym,
+        description=record.description[:4000] if record.description else None,
+        affairs=record.affairs[:20],
+        agency_code=record.agency_code,
+        category=record.category,
+        service_area=record.service_area.value if record.service_area else None,
+        limit=5,
+    )
+    return duplicates.check(session, proposal)
+
+
+def create(
+    session: Session, actor: Principal, record: ApplicationIn, *, check_duplicates: bool = True
+) -> ApplicationCreated:
+    """Register a new application; staff only for their own agency.
+
+    The duplicate check runs first (on the applications stored before this one) and comes back with the
+    record: a duplicate is reported, not refused — the agency may have reasons, and the consolidation
+    plan deals with it.
+    """
     access.require_write(
         session,
         actor,
@@ -268,12 +322,13 @@ def create(session: Session, actor: Principal, record: ApplicationIn) -> Applica
     if repository.get(session, record.code) is not None:
         raise Conflict(f"An application with code {record.code!r} already exists.")
     resolved = _checked(session, record)
+    check = duplicate_check(session, record) if check_duplicates else None
     [ident] = repository.insert_many(session, [resolved.values])
     repository.replace_links(session, {ident: resolved.affairs}, {ident: resolved.dataset_ids})
     changes.record(
         session, actor, object_type=OBJECT_TYPE, code=record.code, action="create", before=None, after=snapshot(record)
     )
-    return get(session, record.code, actor)
+    return ApplicationCreated(**get(session, record.code, actor).model_dump(), duplicate_check=check)
 
 
 def update(session: Session, actor: Principal, code: str, patch: ApplicationPatch) -> ApplicationOut:
@@ -329,12 +384,18 @@ def delete(session: Session, actor: Principal, code: str) -> None:
     )
 
 
-def history(session: Session, code: str) -> list[ChangeOut]:
-    """The application's change log, oldest first (it outlives a deleted application)."""
+def history(session: Session, code: str, reader: Principal | None = None) -> list[ChangeOut]:
+    """The application's change log, oldest first (it outlives a deleted application).
+
+    Confidential fields are hidden from ``reader`` as on ``get`` (see ``redaction``).
+    """
     found = changes.history(session, OBJECT_TYPE, code)
-    if not found and repository.get(session, code) is None:
+    row = repository.get_row(session, code)
+    if not found and row is None:
         raise NotFound(f"There is no application with code {code!r}.")
-    return found
+    owner = row.agency_code if row is not None else None
+    area = row.Application.service_area if row is not None else None
+    return redaction.application_history(found, reader, owner, area)
 
 
 def integrations(session: Session, code: str) -> list[IntegrationOut]:

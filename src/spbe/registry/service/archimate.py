@@ -27,9 +27,9 @@ from spbe.core.security import Principal
 from spbe.registry.models import DataSet, Infrastructure, Service
 from spbe.registry.repository import applications as application_repository
 from spbe.registry.repository import catalogue as repository
-from spbe.registry.schemas.catalogue import CatalogueKind
+from spbe.registry.schemas.catalogue import CatalogueKind, ServicePatch
 from spbe.registry.schemas.exchange import ImportReport
-from spbe.registry.service import applications, catalogue, exports
+from spbe.registry.service import access, applications, catalogue, exports
 from spbe.registry.service.applications import COLUMNS
 from spbe.registry.service.imports import import_applications
 
@@ -120,7 +120,7 @@ def export(session: Session, agency_code: str | None, reader: Principal | None) 
     records = list(exports.records(session, agency_code, reader))
     codes = {a["agency_code"] for a in records} | {a["wali_agency_code"] for a in records if a["wali_agency_code"]}
     _add_agencies(session, builder, codes | ({agency_code} if agency_code else set()))
-    _add_catalogue(session, builder, agency_code, records)
+    _add_catalogue(session, builder, agency_code, records, reader)
     for app in records:
         properties = {name: app[name] for name in COLUMNS if name not in ("name", "description")}
         identifier = element_id("app", app["code"])
@@ -158,7 +158,11 @@ def _add_agencies(session: Session, builder: _Builder, codes: Iterable[str]) -> 
 
 
 def _add_catalogue(
-    session: Session, builder: _Builder, agency_code: str | None, applications: list[dict[str, Any]]
+    session: Session,
+    builder: _Builder,
+    agency_code: str | None,
+    applications: list[dict[str, Any]],
+    reader: Principal | None,
 ) -> None:
     dataset_codes = {code for app in applications for code in app["datasets"]}
     hosting_codes = {app["hosting"] for app in applications if app["hosting"]}
@@ -172,17 +176,20 @@ def _add_catalogue(
         builder.element(
             element_id("svc", instance.code), "ApplicationService", instance.name, props, instance.description
         )
-    for dataset, owner in repository.all_of(session, DataSet, "producer_agency_id", None):
+    secret = catalogue.secret_readers(reader)
+    for dataset, owner in repository.all_of(session, DataSet, "producer_agency_id", None, secret_readers=secret):
         if agency_code is None or owner == agency_code or dataset.code in dataset_codes:
+            shown = access.can_read_dataset(reader, owner, dataset.classification or "terbuka") == "all"
             props = {
                 "code": dataset.code,
                 "agency_code": owner,
-                "reference_codes": dataset.reference_codes,
+                "reference_codes": dataset.reference_codes if shown else None,
                 "data_format": dataset.data_format,
                 "frequency": dataset.frequency,
                 "classification": dataset.classification,
             }
-            builder.element(element_id("data", dataset.code), "DataObject", dataset.name, props, dataset.description)
+            description = dataset.description if shown else None
+            builder.element(element_id("data", dataset.code), "DataObject", dataset.name, props, description)
     for node, owner in repository.all_of(session, Infrastructure, "agency_id", None):
         if agency_code is None or owner == agency_code or node.code in hosting_codes:
             props = {
@@ -199,7 +206,8 @@ def _relate(session: Session, builder: _Builder, agency_code: str | None, applic
         me = element_id("app", app["code"])
         builder.relationship("Association", element_id("agency", app["agency_code"]), me, OWNER)
         for dataset in app["datasets"]:
-            builder.relationship("Access", me, element_id("data", dataset))
+            if element_id("data", dataset) in builder.known:  # a rahasia data set the reader may not see
+                builder.relationship("Access", me, element_id("data", dataset))
         if app["hosting"]:
             builder.relationship("Realization", element_id("node", app["hosting"]), me)
     for app_code, service_code in repository.serving_pairs(session):
@@ -339,5 +347,5 @@ def _import_relationships(session: Session, parsed: ParsedModel, actor: Principa
         current = catalogue.get(session, CatalogueKind.services, service_code)
         linked = set(current.fields.get("applications", []))
         if not application_codes <= linked:
-            update = {"version": current.version, "applications": sorted(linked | application_codes)}
+            update = ServicePatch(version=current.version, applications=sorted(linked | application_codes))
             catalogue.update(session, actor, CatalogueKind.services, service_code, update)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, cast
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
 from spbe.core.db import Base
@@ -27,7 +27,7 @@ from spbe.registry.schemas.catalogue import (
     InfrastructureIn,
     ServiceIn,
 )
-from spbe.registry.service import access, changes
+from spbe.registry.service import access, changes, redaction
 
 
 @dataclass(frozen=True)
@@ -81,18 +81,71 @@ def exists(session: Session, kind: CatalogueKind, code: str) -> bool:
     return repository.get(session, SPECS[kind].model, code) is not None
 
 
-def get(session: Session, kind: CatalogueKind, code: str) -> CatalogueOut:
-    spec = SPECS[kind]
+def secret_readers(reader: Principal | None) -> tuple[str, ...] | None:
+    """Whose ``rahasia`` data sets ``reader`` may see: ``None`` for all (coordinators), else their agency's."""
+    if access.is_coordinator(reader):
+        return None
+    if reader is not None and reader.kind == "staff" and reader.agency_code:
+        return (reader.agency_code,)
+    return ()
+
+
+def _readable(spec: KindSpec, instance: Any, owner: str, reader: Principal | None) -> str:
+    """``all``, ``metadata`` or ``none``: only data sets are restricted (by their classification)."""
+    if spec.model is not DataSet:
+        return "all"
+    return access.can_read_dataset(reader, owner, instance.classification or "terbuka")
+
+
+def _visible_out(spec: KindSpec, data: dict[str, Any], version: int, level: str) -> CatalogueOut:
+    if level == "metadata":
+        data = {**data, **dict.fromkeys(redaction.DATASET_RESTRICTED)}
+    return _out(spec, data, version)
+
+
+def _load_readable(session: Session, spec: KindSpec, code: str, reader: Principal | None) -> tuple[Any, str, str]:
     instance, owner = _load(session, spec, code)
-    return _out(spec, _snapshot(session, spec, instance, owner), instance.version)
+    level = _readable(spec, instance, owner, reader)
+    if level == "none":
+        raise NotFound(f"There is no {spec.object_type} with code {code!r}.")
+    return instance, owner, level
+
+
+def get(session: Session, kind: CatalogueKind, code: str, reader: Principal | None = None) -> CatalogueOut:
+    """One object as ``reader`` may see it (a restricted data set's fields hidden, a secret one 404)."""
+    spec = SPECS[kind]
+    instance, owner, level = _load_readable(session, spec, code, reader)
+    return _visible_out(spec, _snapshot(session, spec, instance, owner), instance.version, level)
 
 
 def list_page(
-    session: Session, kind: CatalogueKind, *, agency_code: str | None, page: int, per_page: int
+    session: Session,
+    kind: CatalogueKind,
+    *,
+    agency_code: str | None,
+    page: int,
+    per_page: int,
+    reader: Principal | None = None,
 ) -> CataloguePage:
     spec = SPECS[kind]
-    rows, total = repository.page(session, spec.model, spec.owner_column, agency_code, per_page, (page - 1) * per_page)
-    items = [_out(spec, _snapshot(session, spec, item, owner), cast(Any, item).version) for item, owner in rows]
+    rows, total = repository.page(
+        session,
+        spec.model,
+        spec.owner_column,
+        agency_code,
+        per_page,
+        (page - 1) * per_page,
+        secret_readers=secret_readers(reader),
+    )
+    items = [
+        _visible_out(
+            spec,
+            _snapshot(session, spec, item, owner),
+            cast(Any, item).version,
+            _readable(spec, item, owner, reader),
+        )
+        for item, owner in rows
+    ]
     return CataloguePage(items=items, total=total, page=page, per_page=per_page)
 
 
@@ -146,13 +199,23 @@ def create(session: Session, actor: Principal, kind: CatalogueKind, record: Base
     return _out(spec, after, instance.version)
 
 
-def update(session: Session, actor: Principal, kind: CatalogueKind, code: str, given: dict[str, Any]) -> CatalogueOut:
-    """Change the given fields; ``given["version"]`` must be the current version (else 409)."""
+def _merge(spec: KindSpec, before: dict[str, Any], given: dict[str, Any], code: str) -> dict[str, Any]:
+    """The record after the change, checked again as a whole (a required field sent as null is a 422)."""
+    try:
+        return spec.schema.model_validate({**before, **given, "code": code}).model_dump(mode="json")
+    except ValidationError as error:
+        errors = [FieldError(".".join(str(p) for p in e["loc"]) or "body", e["msg"]) for e in error.errors()]
+        raise ValidationFailed(f"The change to {code} is not valid.", errors=errors) from None
+
+
+def update(session: Session, actor: Principal, kind: CatalogueKind, code: str, patch: BaseModel) -> CatalogueOut:
+    """Change the given fields; ``patch.version`` must be the current version (else 409)."""
     spec = SPECS[kind]
     instance, owner = _load(session, spec, code)
     before = _snapshot(session, spec, instance, owner)
+    given = patch.model_dump(mode="json", exclude_unset=True)
     version = given.pop("version", None)
-    merged = spec.schema.model_validate({**before, **given, "code": code}).model_dump(mode="json")
+    merged = _merge(spec, before, given, code)
     access.require_write(
         session,
         actor,
@@ -193,9 +256,32 @@ def delete(session: Session, actor: Principal, kind: CatalogueKind, code: str) -
     changes.record(session, actor, object_type=spec.object_type, code=code, action="delete", before=before, after=None)
 
 
-def history(session: Session, kind: CatalogueKind, code: str) -> list[ChangeOut]:
+def history(session: Session, kind: CatalogueKind, code: str, reader: Principal | None = None) -> list[ChangeOut]:
+    """The change log, hidden where ``get`` hides (a deleted object's log stays readable by its rules)."""
     spec = SPECS[kind]
-    return changes.history(session, spec.object_type, code)
+    entries = changes.history(session, spec.object_type, code)
+    instance = repository.get(session, spec.model, code)
+    if spec.model is not DataSet:
+        if not entries and instance is None:
+            raise NotFound(f"There is no {spec.object_type} with code {code!r}.")
+        return entries
+    owner: str | None
+    if instance is not None:
+        _, owner, _level = _load_readable(session, spec, code, reader)
+        current = cast(DataSet, instance).classification or "terbuka"
+    else:
+        owner, current = _last_known(entries, "agency_code"), _last_known(entries, "classification") or "rahasia"
+        if not entries or access.can_read_dataset(reader, owner or "", current) == "none":
+            raise NotFound(f"There is no {spec.object_type} with code {code!r}.")
+    return redaction.dataset_history(entries, reader, owner or "", current)
+
+
+def _last_known(entries: list[ChangeOut], name: str) -> str | None:
+    for entry in reversed(entries):
+        for side in (entry.data.get("after"), entry.data.get("before")):
+            if isinstance(side, dict) and side.get(name):
+                return str(side[name])
+    return None
 
 
 def object_ref(session: Session, kind: CatalogueKind, code: str) -> tuple[str, int, str]:

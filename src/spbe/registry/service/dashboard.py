@@ -14,7 +14,7 @@ from spbe.registry.repository import applications as repository
 from spbe.registry.repository import catalogue as catalogue_repository
 from spbe.registry.schemas.agencies import AgencyOut
 from spbe.registry.schemas.catalogue import ApplicationOut, TimeDisposition, time_disposition
-from spbe.registry.service import applications
+from spbe.registry.service import applications, catalogue
 from spbe.registry.service.agencies import get_by_code
 
 TIME_ORDER = [d.value for d in TimeDisposition]
@@ -82,8 +82,12 @@ def landscape(session: Session, code: str, reader: Principal | None) -> Landscap
             break
         page += 1
     time = Counter(item.time.value for items in grouped.values() for item in items if item.time)
+    secret = catalogue.secret_readers(reader)
     owned = {
-        name: [instance for instance, _ in catalogue_repository.all_of(session, model, column, agency.code)]
+        name: [
+            instance
+            for instance, _ in catalogue_repository.all_of(session, model, column, agency.code, secret_readers=secret)
+        ]
         for name, model, column in (
             ("services", Service, "agency_id"),
             ("datasets", DataSet, "producer_agency_id"),

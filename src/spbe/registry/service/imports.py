@@ -130,10 +130,12 @@ def import_applications(
 ) -> ImportReport:
     """Check every row, then (unless ``dry_run`` or any problem) create and update in bulk."""
     rows = list(rows)
-    checked = _check_all(session, rows, actor, progress)
-    existing = _existing(session)
+    known = lookups.load(session)
+    checked = _check_all(session, rows, actor, progress, known)
+    existing = _existing(session, list(checked.records))
     _check_current_owners(session, actor, checked, existing)
-    plan = _plan(checked, existing)
+    omitted = [name for name in COLUMNS if rows and name not in rows[0]]
+    plan = _plan(checked, existing, omitted, known)
     report = ImportReport(
         dry_run=dry_run,
         encoding=encoding,
@@ -153,10 +155,9 @@ def import_applications(
 
 
 def _check_all(
-    session: Session, rows: list[Mapping[str, str]], actor: Principal, progress: Progress | None
+    session: Session, rows: list[Mapping[str, str]], actor: Principal, progress: Progress | None, known: lookups.Lookups
 ) -> _Checked:
     checked = _Checked()
-    known = lookups.load(session)
     if rows:
         checked.problems += _header_problems(rows[0])
     first_row: dict[str, int] = {}
@@ -173,7 +174,8 @@ def _check_all(
 
 
 def _header_problems(row: Mapping[str, str]) -> list[ImportProblem]:
-    problems = [ImportProblem(row=1, column=name, message="missing column") for name in COLUMNS if name not in row]
+    """Only the key columns must be there; an omitted optional column keeps what is stored (see ``_plan``)."""
+    problems = [ImportProblem(row=1, column=name, message="missing column") for name in REQUIRED if name not in row]
     unknown = [name for name in row if name not in COLUMNS and name != EXTRA]
     return problems + [ImportProblem(row=1, column=name or "(empty)", message="unknown column") for name in unknown]
 
@@ -190,25 +192,48 @@ def _check_row(
     problems: list[tuple[str, str]] = []
     if EXTRA in raw:
         problems.append(("row", f"has {raw[EXTRA]} value(s) more than the header"))
-    record = _parse(raw, problems)
+    record, partial = _parse(raw, problems)
     code = (raw.get("code") or "").strip()
     if code and code in first_row:
         problems.append(("code", f"duplicate code {code!r} (first on row {first_row[code]})"))
     elif code:
         first_row[code] = number
     resolved = None
-    if record is not None:
-        resolved, unknown = resolve(record, known)
+    if partial is not None:  # the reference checks run on every valid field, even when others are bad
+        resolved, unknown = resolve(partial, known)
         problems += unknown
-        if record.agency_code in known.agencies and not access.can_write(actor, [record.agency_code]):
-            problems.append(("agency_code", f"not allowed: you may not write records of {record.agency_code}"))
-            denied.add(record.agency_code)
+        if partial.agency_code in known.agencies and not access.can_write(actor, [partial.agency_code]):
+            problems.append(("agency_code", f"not allowed: you may not write records of {partial.agency_code}"))
+            denied.add(partial.agency_code)
     checked.problems += [ImportProblem(row=number, column=column, message=message) for column, message in problems]
     if record is not None and resolved is not None and not problems:
         checked.records[record.code] = (number, record, resolved)
 
 
-def _parse(raw: Mapping[str, str], problems: list[tuple[str, str]]) -> ApplicationIn | None:
+PLACEHOLDERS = {"code": "X", "name": "X", "agency_code": "X"}  # stand-ins for a missing or bad required field
+
+
+def _parse(
+    raw: Mapping[str, str], problems: list[tuple[str, str]]
+) -> tuple[ApplicationIn | None, ApplicationIn | None]:
+    """(the valid record or ``None``, a record of the row's valid fields for the reference checks).
+
+    A bad field is reported and left out of the second record (a missing required one is ``None`` there),
+    so a row with a bad status, an unknown category and an unknown agency reports all three.
+    """
+    values = _values(raw)
+    missing = [name for name in REQUIRED if name not in values]
+    problems += [(name, "missing required field") for name in missing]
+    try:
+        record = ApplicationIn.model_validate(values)
+    except ValidationError as error:
+        bad = {str(e["loc"][0]) for e in error.errors()}
+        problems += [(str(e["loc"][0]), _message(e)) for e in error.errors() if str(e["loc"][0]) not in missing]
+        return None, _partial(values, bad | set(missing))
+    return (None, record) if missing else (record, record)
+
+
+def _values(raw: Mapping[str, str]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for name in COLUMNS:
         text = (raw.get(name) or "").strip()
@@ -216,14 +241,17 @@ def _parse(raw: Mapping[str, str], problems: list[tuple[str, str]]) -> Applicati
             values[name] = [part.strip() for part in text.split(";") if part.strip()]
         elif text:
             values[name] = text
-    missing = [name for name in REQUIRED if name not in values]
-    problems += [(name, "missing required field") for name in missing]
+    return values
+
+
+def _partial(values: Mapping[str, Any], bad: set[str]) -> ApplicationIn | None:
+    kept = {name: value for name, value in values.items() if name not in bad}
+    stand_ins = {name: value for name, value in PLACEHOLDERS.items() if name not in kept}
     try:
-        record = ApplicationIn.model_validate(values)
-    except ValidationError as error:
-        problems += [(str(e["loc"][0]), _message(e)) for e in error.errors() if str(e["loc"][0]) not in missing]
+        record = ApplicationIn.model_validate({**stand_ins, **kept})
+    except ValidationError:
         return None
-    return None if missing else record
+    return record.model_copy(update=dict.fromkeys(stand_ins))
 
 
 def _message(error: Mapping[str, Any]) -> str:
@@ -265,10 +293,20 @@ class _Plan:
     unchanged: int = 0
 
 
-def _existing(session: Session) -> dict[str, tuple[int, int, dict[str, Any]]]:
-    """code → (id, version, snapshot) of every stored application."""
-    rows = repository.rows_for_agency(session, None)
-    affairs, datasets = repository.all_affairs(session), repository.all_datasets(session)
+FULL_LOAD = 5000  # codes; from there one scan of every application beats chunks of IN lists
+
+
+def _existing(session: Session, codes: list[str]) -> dict[str, tuple[int, int, dict[str, Any]]]:
+    """code → (id, version, snapshot) of the stored applications among ``codes`` (only those are loaded)."""
+    if not codes:
+        return {}
+    if len(codes) >= FULL_LOAD:
+        rows = repository.rows_for_agency(session, None)
+        affairs, datasets = repository.all_affairs(session), repository.all_datasets(session)
+    else:
+        rows = repository.rows_by_codes(session, codes)
+        ids = [row.Application.id for row in rows]
+        affairs, datasets = repository.affairs_of(session, ids), repository.datasets_of(session, ids)
     found = {}
     for row in rows:
         ident = row.Application.id
@@ -280,18 +318,33 @@ def _existing(session: Session) -> dict[str, tuple[int, int, dict[str, Any]]]:
     return found
 
 
-def _plan(checked: _Checked, existing: Mapping[str, tuple[int, int, dict[str, Any]]]) -> _Plan:
+def _plan(
+    checked: _Checked,
+    existing: Mapping[str, tuple[int, int, dict[str, Any]]],
+    omitted: list[str],
+    known: lookups.Lookups,
+) -> _Plan:
     plan = _Plan()
     for code, (_number, record, resolved) in checked.records.items():
         if code not in existing:
             plan.new.append((record, resolved))
             continue
         ident, version, before = existing[code]
+        if omitted:  # a column the file leaves out keeps the stored value
+            record, resolved = _kept(record, before, omitted, known, resolved)
         if snapshot(record) == before:
             plan.unchanged += 1
         else:
             plan.changed.append((ident, version, record, resolved, before))
     return plan
+
+
+def _kept(
+    record: ApplicationIn, before: Mapping[str, Any], omitted: list[str], known: lookups.Lookups, resolved: Resolved
+) -> tuple[ApplicationIn, Resolved]:
+    merged = ApplicationIn.model_validate({**record.model_dump(mode="json"), **{c: before[c] for c in omitted}})
+    again, _problems = resolve(merged, known)  # stored values are known codes
+    return merged, again or resolved
 
 
 def _write(session: Session, actor: Principal, plan: _Plan, report: ImportReport, source: str) -> int | None:
