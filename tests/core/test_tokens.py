@@ -19,7 +19,7 @@ from spbe.core.config import Settings
 from spbe.core.errors import Unauthorized
 from spbe.core.keys import service as keys
 from spbe.core.security import Authenticated, TokenVerifier
-from spbe.core.tokens import issue_platform_token, make_token_verifier
+from spbe.core.tokens import issue_platform_token, make_token_verifier, revoke
 
 ISSUER = "https://spbe.example.go.id"
 
@@ -47,7 +47,7 @@ def _signed(session: Session, claims: dict[str, Any], **header: Any) -> str:
     """A token with arbitrary claims, signed by the real platform key."""
     signer = keys.signer(session, "platform")
     now = int(time.time())
-    body = {"iss": ISSUER, "sub": "staff:7", "kind": "staff", "iat": now, "exp": now + 300, **claims}
+    body = {"iss": ISSUER, "aud": ISSUER, "sub": "staff:7", "kind": "staff", "iat": now, "exp": now + 300, **claims}
     token = jwt.encode(
         {"alg": signer.algorithm, "kid": signer.kid, **header}, body, signer.material.key, [signer.algorithm]
     )
@@ -189,3 +189,25 @@ def test_a_bad_token_is_a_401_problem(app: FastAPI, db_session: Session, verifie
 
 def test_create_app_installs_a_verifier_for_its_public_url(app: FastAPI) -> None:
     assert callable(app.state.token_verifier)
+
+
+def test_a_token_without_aud_is_refused(db_session: Session, verifier: TokenVerifier) -> None:
+    assert "aud" in _reason(verifier, _signed(db_session, {"aud": None}))
+
+
+def test_a_token_for_another_audience_is_refused(db_session: Session, verifier: TokenVerifier) -> None:
+    """A resident's token issued to an agency RP names only userinfo: no replay against platform APIs."""
+    token = _signed(db_session, {"aud": ISSUER + "/oidc/userinfo"})
+    assert "aud" in _reason(verifier, token)
+    assert verifier(_signed(db_session, {"aud": [ISSUER, ISSUER + "/oidc/userinfo"]})).subject == "staff:7"
+
+
+def test_a_revoked_token_is_refused_after_the_cache_refresh(db_session: Session) -> None:
+    verifier = make_token_verifier(lambda: db_session, ISSUER)
+    token = _signed(db_session, {"jti": "revoked-1"})
+    assert verifier(token).subject == "staff:7"  # the list is now cached (empty)
+    revoke(db_session, "revoked-1", dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5))
+    revoke(db_session, "old-1", dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5))  # pruned on the next write
+    db_session.commit()
+    assert make_token_verifier(lambda: db_session, ISSUER)(_signed(db_session, {"jti": "other"})).kind == "staff"
+    assert "revoked" in _reason(make_token_verifier(lambda: db_session, ISSUER), token)

@@ -25,7 +25,7 @@ from spbe.core.db import make_session_factory, session_scope
 from spbe.core.keys import service as keys
 from spbe.core.keys.schemas import Purpose
 from spbe.core.nik.parser import NikFields, Sex, compose_nik
-from spbe.identity import accounts, clients, notify, secrets
+from spbe.identity import accounts, clients, notify, repository, secrets
 from spbe.identity.models import Resident
 
 ISSUER = "http://127.0.0.1:8000"
@@ -166,6 +166,31 @@ def rp(db_session: Session, oidc_keys: None) -> TestRp:
 
 
 @pytest.fixture
+def web_rp(db_session: Session, oidc_keys: None, settings: Settings) -> TestRp:
+    """The platform's own web client (``settings.web_client_id``): its tokens also name the platform API."""
+    key = new_key("web-key-1")
+    redirect = "https://spbe.example.go.id/masuk/callback"
+    existing = repository.client(db_session, settings.web_client_id)
+    if existing is not None:  # seeded with the reference data: use it with the test's key and redirect
+        existing.jwks, existing.jwks_uri, existing.redirect_uris = public_jwks(key), None, [redirect]
+        existing.require_par, existing.active = True, True
+        db_session.flush()
+        return TestRp(settings.web_client_id, key, redirect)
+    clients.register_relying_party(
+        db_session,
+        client_id=settings.web_client_id,
+        name="SPBE",
+        agency_code="KOMDIGI",
+        redirect_uris=[redirect],
+        jwks=public_jwks(key),
+        scopes=["openid"],
+        purpose="Signing in to the platform",
+        require_par=True,
+    )
+    return TestRp(settings.web_client_id, key, redirect)
+
+
+@pytest.fixture
 def machine(db_session: Session, oidc_keys: None) -> TestRp:
     key = new_key("machine-key-1", "PS256")
     clients.register_machine_client(
@@ -255,3 +280,19 @@ def exchange(client: TestClient, rp: TestRp, flow: Flow, **overrides: str) -> An
     }
     data.update(overrides)
     return client.post("/oidc/token", data={key: value for key, value in data.items() if value is not None})
+
+
+def csrf_form(client: TestClient) -> dict[str, str]:
+    """The double-submit CSRF field (the account page sets the cookie)."""
+    if not client.cookies.get("spbe_csrf"):
+        client.get("/ikd/account")
+    return {"csrf_token": client.cookies.get("spbe_csrf") or ""}
+
+
+def rp_logout(client: TestClient, **params: str) -> Any:
+    """RP-initiated logout without an ``id_token_hint``: the confirmation page, then its confirming POST."""
+    page = client.get("/oidc/logout", params=params, follow_redirects=False)
+    if page.status_code != 200 or 'action="/oidc/logout"' not in page.text:
+        return page  # no session to end: nothing to confirm
+    data = {**params, "csrf_token": client.cookies.get("spbe_csrf") or ""}
+    return client.post("/oidc/logout", data=data, follow_redirects=False)

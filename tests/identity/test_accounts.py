@@ -16,7 +16,9 @@ from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from spbe.core.audit import service as audit
 from spbe.core.config import Environment
+from spbe.core.errors import Forbidden, Unauthorized
 from spbe.core.keys import service as keys
 from spbe.core.keys.schemas import Purpose
 from spbe.core.tokens import make_token_verifier
@@ -103,7 +105,10 @@ def test_wrong_activation_codes_run_out(db_session: Session, codes: list[str], o
 def test_recovery_needs_the_totp_and_keeps_the_level(
     db_session: Session, resident: ActiveResident, codes: list[str]
 ) -> None:
-    accounts.verify_in_person(db_session, resident.nik, "staff:petugas")
+    accounts.create_staff(
+        db_session, "petugas", "Petugas", "p@example.go.id", "KOTA-32.73", ["identity:officer"], "x" * 12
+    )
+    accounts.verify_in_person(db_session, resident.nik, "petugas")
     public_id = accounts.start_recovery(db_session, resident.nik, "siti@example.id")
     with pytest.raises(accounts.LoginFailed):
         accounts.finish_recovery(db_session, public_id, codes[-1], "000000", "new-password-1")
@@ -146,9 +151,12 @@ def test_staff_sign_in_through_an_rp_gives_agency_and_roles(
             **rp.auth(),
         },
     ).json()
-    principal = make_token_verifier(client.app.state.session_factory, ISSUER)(tokens["access_token"])  # type: ignore[attr-defined]
-    assert (principal.kind, principal.agency_code, principal.subject) == ("staff", "KOMDIGI", "staff:pegawai.uji")
-    assert principal.has_role("registry:editor")
+    info = client.get("/oidc/userinfo", headers={"Authorization": f"Bearer {tokens['access_token']}"}).json()
+    assert (info["sub"], info["agency"], info["roles"]) == ("staff:pegawai.uji", "KOMDIGI", ["registry:editor"])
+    # a token issued to an ordinary RP names only userinfo as its audience: not a platform API credential
+    verify = make_token_verifier(client.app.state.session_factory, ISSUER)  # type: ignore[attr-defined]
+    with pytest.raises(Unauthorized, match="aud"):
+        verify(tokens["access_token"])
 
 
 def test_jwks_publishes_the_next_key_before_it_signs(client: TestClient, db_session: Session, oidc_keys: None) -> None:
@@ -191,3 +199,27 @@ def test_login_throttle_counts_time(db_session: Session, resident: ActiveResiden
     with pytest.raises(accounts.LoginFailed, match="locked"):
         accounts.password_login(db_session, resident.nik, resident.password)
     assert time.time() > 0
+
+
+def test_in_person_verification_needs_an_active_officer(db_session: Session, resident: ActiveResident) -> None:
+    for name in ("nobody",):
+        with pytest.raises(Forbidden):
+            accounts.verify_in_person(db_session, resident.nik, name)
+    accounts.create_staff(
+        db_session, "operator.x", "Operator", "o@example.go.id", "KOMDIGI", ["registry:editor"], "x" * 12
+    )
+    with pytest.raises(Forbidden):
+        accounts.verify_in_person(db_session, resident.nik, "operator.x")  # no identity:officer role
+    officer = accounts.create_staff(
+        db_session, "petugas.x", "Petugas", "q@example.go.id", "KOTA-32.73", ["identity:officer"], "x" * 12
+    )
+    officer.active = False
+    with pytest.raises(Forbidden):
+        accounts.verify_in_person(db_session, resident.nik, "petugas.x")
+    officer.active = True
+    account = accounts.verify_in_person(db_session, resident.nik, "petugas.x")
+    assert account.identity_level == "in_person_verified"
+    record = audit.history(db_session, "identity_account", account.public_id)[-1]
+    assert record.action == "identity.verified_in_person"
+    assert record.actor == "staff:petugas.x"
+    assert record.data == {"officer": "petugas.x", "agency": "KOTA-32.73"}

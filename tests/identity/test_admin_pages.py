@@ -58,8 +58,9 @@ def form(client: TestClient, **fields: object) -> dict[str, object]:
 
 
 @pytest.fixture
-def admin_headers(client: TestClient, db_session: Session, rp: TestRp) -> dict[str, str]:
-    return {"Authorization": f"Bearer {staff_token(client, db_session, rp, 'admin.ikd', ['identity:admin'])}"}
+def admin_headers(client: TestClient, db_session: Session, rp: TestRp, web_rp: TestRp) -> dict[str, str]:
+    """Staff sign in through the platform's web client (tokens of other RPs are not platform credentials)."""
+    return {"Authorization": f"Bearer {staff_token(client, db_session, web_rp, 'admin.ikd', ['identity:admin'])}"}
 
 
 def test_admin_lists_and_registers_a_relying_party(
@@ -121,12 +122,12 @@ def test_forged_csrf_is_refused(client: TestClient, db_session: Session, admin_h
     assert repository.client(db_session, "izin-bdg") is None
 
 
-def test_other_staff_and_anonymous_are_refused(client: TestClient, db_session: Session, rp: TestRp) -> None:
-    token = staff_token(client, db_session, rp, "operator.lain", ["registry:editor"])
+def test_other_staff_and_anonymous_are_refused(client: TestClient, db_session: Session, web_rp: TestRp) -> None:
+    token = staff_token(client, db_session, web_rp, "operator.lain", ["registry:editor"])
     assert client.get("/ikd/admin/clients", headers={"Authorization": f"Bearer {token}"}).status_code == 403
     assert client.get("/ikd/admin/clients", headers={"Accept": "application/json"}).status_code == 401
 
 
-def test_the_coordinator_may_register(client: TestClient, db_session: Session, rp: TestRp) -> None:
-    token = staff_token(client, db_session, rp, "koordinator", ["registry:admin"])
+def test_the_coordinator_may_register(client: TestClient, db_session: Session, web_rp: TestRp) -> None:
+    token = staff_token(client, db_session, web_rp, "koordinator", ["registry:admin"])
     assert client.get("/ikd/admin/clients", headers={"Authorization": f"Bearer {token}"}).status_code == 200

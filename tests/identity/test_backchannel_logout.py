@@ -21,7 +21,7 @@ from spbe.core.audit.models import AuditRecord
 from spbe.core.errors import BadRequest
 from spbe.identity import backchannel, clients, repository
 
-from .conftest import ISSUER, ActiveResident, TestRp, exchange, new_key, public_jwks, run_flow
+from .conftest import ISSUER, ActiveResident, TestRp, csrf_form, exchange, new_key, public_jwks, rp_logout, run_flow
 from .receiver import Receiver, Route, serving
 
 EVENT = "http://schemas.openid.net/event/backchannel-logout"
@@ -75,7 +75,7 @@ def test_rp_initiated_logout_posts_a_signed_logout_token(
     client: TestClient, db_session: Session, bc_rp: TestRp, resident: ActiveResident, receiver: Receiver
 ) -> None:
     id_token = sign_in_and_get_id_token(client, bc_rp, resident)
-    response = client.get("/oidc/logout", params={"client_id": bc_rp.client_id}, follow_redirects=False)
+    response = rp_logout(client, client_id=bc_rp.client_id)
     assert response.status_code == 200
     forms = receiver.forms("/bc")
     assert len(forms) == 1
@@ -101,10 +101,32 @@ def test_sign_out_on_the_provider_also_notifies(
     client: TestClient, bc_rp: TestRp, resident: ActiveResident, receiver: Receiver
 ) -> None:
     id_token = sign_in_and_get_id_token(client, bc_rp, resident)
-    assert client.post("/ikd/logout", follow_redirects=False).status_code == 303
+    assert client.post("/ikd/logout", data=csrf_form(client), follow_redirects=False).status_code == 303
     (form,) = receiver.forms("/bc")
     _, claims = logout_claims(client, form["logout_token"][0])
     assert claims["sid"] == id_token["sid"]
+
+
+def session_id(id_token: dict[str, Any]) -> int:
+    """The provider's internal id of the sign-in session an ID token's (random, per-sector) ``sid`` names."""
+    from spbe.identity import secrets
+    from spbe.identity.models import LoginSession
+
+    session: Session = SESSION_OF_TEST[0]
+    client_row = repository.client(session, id_token["aud"])
+    assert client_row is not None
+    for row in session.scalars(select(LoginSession)):
+        if secrets.session_sid(row.sid_digest, client_row.sector_identifier) == id_token["sid"]:
+            return row.id
+    raise AssertionError("no session has this sid")
+
+
+SESSION_OF_TEST: list[Session] = []
+
+
+@pytest.fixture(autouse=True)
+def _remember_session(db_session: Session) -> None:
+    SESSION_OF_TEST[:] = [db_session]
 
 
 def test_ending_another_session_on_the_account_page_notifies_its_rps(
@@ -120,11 +142,13 @@ def test_ending_another_session_on_the_account_page_notifies_its_rps(
         assert page.status_code == 200
         assert "Layanan Uji" in page.text  # the phone's session shows the service it signed in to
         token = laptop.cookies.get("spbe_csrf")
-        refused = laptop.post(f"/ikd/account/sessions/{phone_id_token['sid']}/end", data={"csrf_token": "forged"})
+        refused = laptop.post(f"/ikd/account/sessions/{session_id(phone_id_token)}/end", data={"csrf_token": "forged"})
         assert refused.status_code == 403
         assert receiver.posts == []
         ended = laptop.post(
-            f"/ikd/account/sessions/{phone_id_token['sid']}/end", data={"csrf_token": token}, follow_redirects=False
+            f"/ikd/account/sessions/{session_id(phone_id_token)}/end",
+            data={"csrf_token": token},
+            follow_redirects=False,
         )
         assert ended.status_code == 303
         assert ended.headers["location"] == "/ikd/account"
@@ -162,7 +186,7 @@ def test_only_rps_of_the_session_with_a_registered_uri_are_told(
     )
     backchannel.set_logout_uri(db_session, other, receiver.base + "/bc")  # registered, but not in the session
     sign_in_and_get_id_token(client, rp, resident)  # rp has no back-channel URI
-    client.get("/oidc/logout")
+    rp_logout(client)
     assert receiver.posts == []
     assert audits(db_session) == []
 
@@ -172,7 +196,7 @@ def test_failures_are_audited_and_do_not_break_logout(
 ) -> None:
     receiver.routes["/bc"] = Route(status=500)
     sign_in_and_get_id_token(client, bc_rp, resident)
-    response = client.get("/oidc/logout", follow_redirects=False)
+    response = rp_logout(client)
     assert response.status_code == 200
     (record,) = audits(db_session)
     assert record.outcome == "failure"
@@ -216,7 +240,7 @@ def test_the_logout_response_does_not_wait_for_the_rps(
 
     monkeypatch.setattr(backchannel, "background", spy)
     sign_in_and_get_id_token(client, bc_rp, resident)
-    client.get("/oidc/logout")
+    rp_logout(client)
     assert len(attached) == 1
     assert attached[0] is not None
 
@@ -263,7 +287,7 @@ def test_ending_this_browsers_session_signs_it_out(
     client.get("/ikd/account")
     token = client.cookies.get("spbe_csrf")
     response = client.post(
-        f"/ikd/account/sessions/{id_token['sid']}/end", data={"csrf_token": token}, follow_redirects=False
+        f"/ikd/account/sessions/{session_id(id_token)}/end", data={"csrf_token": token}, follow_redirects=False
     )
     assert response.status_code == 303
     assert response.headers["location"] == "/ikd/login"

@@ -3,6 +3,8 @@ arrives at ``/demo-rp/backchannel`` (verified: signature, typ, iss, aud, event, 
 
 from __future__ import annotations
 
+import html
+import re
 from typing import Any
 
 import httpx
@@ -41,7 +43,11 @@ def test_demo_rp_forgets_the_session_on_back_channel_logout(
     assert client.get(local(back.headers["location"])).status_code == 200
     home = client.get("/demo-rp/")
     assert "Siti Rahmawati" in home.text
-    client.get(f"/oidc/logout?client_id={seed.DEMO_RP_ID}", follow_redirects=False)
+    logout_url = re.search(r'href="([^"]*/oidc/logout[^"]*)"', home.text)
+    assert logout_url is not None
+    assert "id_token_hint=" in logout_url.group(1)  # no confirmation needed
+    out = client.get(local(html.unescape(logout_url.group(1))), follow_redirects=False)
+    assert out.status_code == 303
     after = client.get("/demo-rp/")
     assert "Siti Rahmawati" not in after.text
     assert "demo-rp-signed-out" in after.text

@@ -11,7 +11,7 @@ from jwcrypto import jwk, jwt
 
 from spbe.core.tokens import make_token_verifier
 
-from .conftest import ISSUER, ActiveResident, TestRp, exchange, run_flow
+from .conftest import ISSUER, ActiveResident, TestRp, csrf_form, exchange, run_flow
 
 
 def verified(client: TestClient, token: str) -> dict[str, Any]:
@@ -111,7 +111,12 @@ def test_consent_is_remembered_and_revocable(client: TestClient, rp: TestRp, res
     assert page.status_code == 200
     assert "Layanan Uji" in page.text
     assert resident.nik not in page.text
-    assert client.post(f"/ikd/account/consents/{rp.client_id}/revoke", follow_redirects=False).status_code == 303
+    assert (
+        client.post(
+            f"/ikd/account/consents/{rp.client_id}/revoke", data=csrf_form(client), follow_redirects=False
+        ).status_code
+        == 303
+    )
     assert "identity.consent.revoked" in client.get("/ikd/account").text
 
 

@@ -152,3 +152,7 @@ def test_personas_cover_levels_ages_regions_and_staff(db_session: Session, mock_
     siti = repository.resident_by_nik(db_session, residents[0].nik)
     assert siti is not None
     assert repository.account_of_resident(db_session, siti.id) is not None
+
+
+def test_discovery_names_the_mock_acr_only_in_mock_mode(client: TestClient, mock_on: None) -> None:
+    assert "urn:ikd:acr:mock" in client.get("/.well-known/openid-configuration").json()["acr_values_supported"]

@@ -15,6 +15,7 @@ from .conftest import (
     TOKEN_URL,
     ActiveResident,
     TestRp,
+    csrf_form,
     exchange,
     new_key,
     pkce,
@@ -249,7 +250,7 @@ def test_a_totp_code_works_once(client: TestClient, rp: TestRp, resident: Active
     client.post("/ikd/login", data={"identifier": resident.nik, "password": resident.password, "auth": auth})
     code = resident.totp()
     assert client.post("/ikd/login/otp", data={"code": code, "auth": auth}, follow_redirects=False).status_code == 303
-    client.post("/ikd/logout")
+    client.post("/ikd/logout", data=csrf_form(client))
     client.post("/ikd/login", data={"identifier": resident.nik, "password": resident.password})
     assert client.post("/ikd/login/otp", data={"code": code}, follow_redirects=False).status_code == 401
 

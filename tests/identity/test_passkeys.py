@@ -18,7 +18,7 @@ from spbe.core.audit.models import AuditRecord
 from spbe.identity.models import Account, Passkey
 
 from .authenticator import SoftAuthenticator
-from .conftest import ActiveResident, TestRp, exchange, pkce, push, query_of
+from .conftest import ActiveResident, TestRp, csrf_form, exchange, pkce, push, query_of
 
 ORIGIN = "http://127.0.0.1:8000"
 JSON = {"Content-Type": "application/json"}
@@ -68,7 +68,7 @@ def enrolled(client: TestClient, resident: ActiveResident, device: SoftAuthentic
     signed_in(client, resident)
     response = register(client, device)
     assert response.status_code == 303, response.text
-    client.post("/ikd/logout")
+    client.post("/ikd/logout", data=csrf_form(client))
     client.cookies.delete("ikd_sid")
     return device
 
@@ -139,7 +139,7 @@ def test_bad_assertions_are_refused(
     password_step(client, resident)
     enrolled.get(login_options(client))  # one good use: the counter now stands at 1
     passkey_step(client, enrolled.get(login_options(client)))
-    client.post("/ikd/logout")
+    client.post("/ikd/logout", data=csrf_form(client))
     password_step(client, resident)
     response = passkey_step(client, answer(enrolled, login_options(client)))
     assert response.status_code == 401

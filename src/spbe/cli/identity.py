@@ -140,11 +140,11 @@ def add_staff(
 @friendly_errors
 def verify_in_person(
     nik: Annotated[str, typer.Argument(help="The resident's NIK (checked at the counter against the KTP).")],
-    officer: Annotated[str, typer.Option(help="The officer's staff username.")],
+    officer: Annotated[str, typer.Option(help="The officer's staff username (active, role identity:officer).")],
 ) -> None:
     """Record an in-person check at a Dukcapil or MPP counter (raises the identity level)."""
     with runtime.unit_of_work() as session:
-        account = accounts.verify_in_person(session, nik, f"staff:{officer}")
+        account = accounts.verify_in_person(session, nik, officer)
         console.print(f"Account {account.public_id[:8]}… is now {account.identity_level}.")
 
 

@@ -6,6 +6,12 @@ token-signing purpose, names this platform as ``iss``, is within ``nbf``/``exp``
 a ``kind``. Unsigned (``alg: none``) and symmetric (``HS*``) tokens are refused outright, so nobody can
 mint a token from a public key or a shared secret. ID tokens carry no ``kind`` and are refused too.
 
+The verifier of ``make_token_verifier`` also requires ``aud`` to name the platform (the issuer): a token the
+OP issued to an ordinary relying party names only its userinfo endpoint, so an RP cannot replay a
+resident's token against the platform's APIs. And it refuses revoked tokens: whoever revokes one (the OP's
+revocation endpoint, logout, consent withdrawal) writes its ``jti`` to the ``revoked_token`` table with
+``revoke``; verifiers read the list into memory every ``REVOCATION_TTL_SECONDS`` (no read per request).
+
 Claims mapped to ``Principal``: ``sub``; ``kind`` (or a ``typ`` claim) — resident, staff, machine or
 system; ``agency`` — the agency (instansi) code; ``roles`` — a list of strings.
 """
@@ -28,9 +34,11 @@ from joserfc.errors import (
     JoseError,
     MissingClaimError,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy import String, delete, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from spbe.core.config import Settings, get_settings
+from spbe.core.db import Base, utcnow
 from spbe.core.errors import BadRequest, Unauthorized
 from spbe.core.keys import crypto
 from spbe.core.keys import service as keys
@@ -44,6 +52,7 @@ DEFAULT_TTL = dt.timedelta(minutes=15)
 LEEWAY_SECONDS = 30  # clock skew between nodes
 KEYS_TTL_SECONDS = 60.0  # how long a verifier trusts its copy of the published keys
 MISS_REFRESH_SECONDS = 1.0  # an unknown kid reloads the keys at most this often
+REVOCATION_TTL_SECONDS = 3.0  # a revocation reaches every verifier within this time
 
 SessionFactory = Callable[[], Session]
 
@@ -51,6 +60,49 @@ SessionFactory = Callable[[], Session]
 def platform_issuer(settings: Settings) -> str:
     """The ``iss`` of platform tokens: the public URL without a trailing slash."""
     return settings.public_url.rstrip("/")
+
+
+class RevokedToken(Base):
+    """A revoked access token, kept until it would have expired anyway."""
+
+    __tablename__ = "revoked_token"
+
+    jti: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+
+def revoke(session: Session, jti: str, expires_at: dt.datetime) -> None:
+    """Refuse the token ``jti`` everywhere from now on (within ``REVOCATION_TTL_SECONDS``); prunes expired."""
+    session.execute(delete(RevokedToken).where(RevokedToken.expires_at < utcnow()))
+    if session.get(RevokedToken, jti) is None:
+        session.add(RevokedToken(jti=jti, expires_at=expires_at))
+        session.flush()
+
+
+class RevocationList:
+    """A verifier's copy of the unexpired revoked ``jti``s, re-read every ``ttl`` seconds."""
+
+    def __init__(self, session_factory: SessionFactory, ttl: float = REVOCATION_TTL_SECONDS) -> None:
+        self._session_factory = session_factory
+        self._ttl = ttl
+        self._revoked: frozenset[str] = frozenset()
+        self._loaded_at = float("-inf")
+        self._lock = threading.Lock()
+
+    def __contains__(self, jti: object) -> bool:
+        with self._lock:
+            if time.monotonic() - self._loaded_at >= self._ttl:
+                self._reload()
+            return jti in self._revoked
+
+    def _reload(self) -> None:
+        session = self._session_factory()
+        try:
+            query = select(RevokedToken.jti).where(RevokedToken.expires_at >= utcnow())
+            self._revoked = frozenset(session.scalars(query))
+        finally:
+            session.close()
+        self._loaded_at = time.monotonic()
 
 
 class PublishedKeys:
@@ -83,15 +135,28 @@ class PublishedKeys:
 
 
 class _Verifier:
-    def __init__(self, published: PublishedKeys, issuer: str, leeway: int) -> None:
+    def __init__(
+        self,
+        published: PublishedKeys,
+        issuer: str,
+        leeway: int,
+        audience: str | None = None,
+        revoked: RevocationList | None = None,
+    ) -> None:
         self._published = published
         self._issuer = issuer
         self._leeway = leeway
+        self._audience = audience
+        self._revoked = revoked
 
     def __call__(self, token: str) -> Principal:
         material = self._key_for(_header(token))
         claims = _decoded_claims(token, material)
         _check_claims(claims, self._issuer, self._leeway)
+        if self._audience is not None:
+            _check_audience(claims.get("aud"), self._audience)
+        if self._revoked is not None and claims.get("jti") in self._revoked:
+            raise Unauthorized("The token has been revoked.")
         return _principal(claims)
 
     def _key_for(self, header: Mapping[str, Any]) -> KeyMaterial:
@@ -114,13 +179,16 @@ def make_token_verifier(
     purposes: Collection[str] = TOKEN_PURPOSES,
     leeway: int = LEEWAY_SECONDS,
 ) -> TokenVerifier:
-    """A ``TokenVerifier`` for ``app.state.token_verifier``: bearer JWT → ``Principal`` or ``Unauthorized``."""
-    return _Verifier(PublishedKeys(session_factory, purposes), issuer, leeway)
+    """A ``TokenVerifier`` for ``app.state.token_verifier``: bearer JWT → ``Principal`` or ``Unauthorized``.
+    ``aud`` must name the platform (``issuer``); revoked tokens are refused."""
+    published = PublishedKeys(session_factory, purposes)
+    return _Verifier(published, issuer, leeway, audience=issuer, revoked=RevocationList(session_factory))
 
 
 def verifier_for_keys(published: PublishedKeys, issuer: str, *, leeway: int = LEEWAY_SECONDS) -> TokenVerifier:
     """The same checks against keys the caller keeps itself (a ``PublishedKeys`` subclass), e.g. the SPLP
-    gateway, which carries the published keys in its configuration snapshot and never reads them per call."""
+    gateway, which carries the published keys in its configuration snapshot and never reads them per call.
+    It checks neither ``aud`` (the caller does) nor the revocation list (it has no database)."""
     return _Verifier(published, issuer, leeway)
 
 
@@ -163,6 +231,14 @@ def _check_claims(claims: dict[str, Any], issuer: str, leeway: int) -> None:
         registry.validate(claims)
     except ClaimError as error:
         raise Unauthorized(_claim_reason(error)) from None
+
+
+def _check_audience(audience: object, expected: str) -> None:
+    names = audience if isinstance(audience, list) else [audience]
+    if audience is None:
+        raise Unauthorized("The token lacks the aud claim.")
+    if expected not in names:
+        raise Unauthorized("The token is not meant for the platform's APIs (aud).")
 
 
 def _claim_reason(error: ClaimError) -> str:
@@ -213,6 +289,7 @@ def issue_platform_token(
     now = int(time.time())
     claims: dict[str, Any] = {
         "iss": issuer or platform_issuer(get_settings()),
+        "aud": issuer or platform_issuer(get_settings()),
         "sub": subject,
         "kind": kind,
         "roles": sorted(set(roles)),

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from spbe.core.audit import service as audit
 from spbe.core.db import utcnow
-from spbe.core.errors import BadRequest, Conflict, NotFound, Unauthorized
+from spbe.core.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
 from spbe.core.i18n import N_
 from spbe.core.nik.parser import normalize_nik
 from spbe.identity import notify, repository, secrets
@@ -163,18 +163,26 @@ def confirm_totp(session: Session, account: Account, code: str) -> None:
     )
 
 
+OFFICER_ROLE = "identity:officer"
+
+
 def verify_in_person(session: Session, nik: str, officer: str) -> Account:
-    """An officer's check at a Dukcapil or MPP counter raises the identity level."""
+    """An officer's check at a Dukcapil or MPP counter raises the identity level. ``officer`` is the username
+    of an active staff account with role ``identity:officer``; the audit record names them and their agency."""
+    staff = repository.staff_by_username(session, officer.removeprefix("staff:").strip().lower())
+    if staff is None or not staff.active or OFFICER_ROLE not in staff.roles:
+        raise Forbidden(f"{officer!r} is not an active staff account with role {OFFICER_ROLE}.")
     account = repository.account_of_resident(session, _resident(session, nik).id)
     if account is None:
         raise NotFound("This resident has not claimed an IKD account yet.")
     account.identity_level = "in_person_verified"
     audit.append(
         session,
-        actor=officer,
+        actor=f"staff:{staff.username}",
         action="identity.verified_in_person",
         object_type="identity_account",
         object_id=account.public_id,
+        data={"officer": staff.username, "agency": staff.agency_code},
     )
     return account
 

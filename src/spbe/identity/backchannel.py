@@ -27,10 +27,10 @@ from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from spbe.core.audit import service as audit
-from spbe.core.db import session_scope
+from spbe.core.db import session_scope, utcnow
 from spbe.core.deps import get_db_session
 from spbe.core.errors import BadRequest
-from spbe.identity import repository, sessions
+from spbe.identity import repository, secrets, sessions
 from spbe.identity.models import AuthorizationCode, LoginSession, OidcClient
 from spbe.identity.oidc import issuing
 from spbe.identity.oidc.adapters import Client
@@ -103,8 +103,9 @@ def prepare(session: Session, issuer: str, row: LoginSession) -> list[Delivery]:
     for client in session_clients(session, row):
         if client.backchannel_logout_uri:
             sub = issuing.subject_identifier(subject, Client(client)) if subject is not None else None
-            token = issuing.sign(session, logout_claims(issuer, client.client_id, str(row.id), sub), TOKEN_TYPE)
-            deliveries.append(Delivery(client.client_id, client.backchannel_logout_uri, token, str(row.id)))
+            sid = secrets.session_sid(row.sid_digest, client.sector_identifier)
+            token = issuing.sign(session, logout_claims(issuer, client.client_id, sid, sub), TOKEN_TYPE)
+            deliveries.append(Delivery(client.client_id, client.backchannel_logout_uri, token, sid))
     return deliveries
 
 
@@ -192,6 +193,7 @@ def end_session(request: Request, session: Session, row: LoginSession | None) ->
     if row is None:
         return None
     sessions.end(row)
+    repository.revoke_access_of_session(session, row.id, utcnow())
     from spbe.identity.routes import provider_of
 
     return background(request, prepare(session, provider_of(request).issuer, row))

@@ -15,6 +15,8 @@ from spbe.identity import repository
 from spbe.identity.models import OidcClient
 from spbe.identity.oidc import claims as claim_rules
 from spbe.registry import service as registry
+from spbe.registry.repository import agencies as agencies_repository
+from spbe.registry.repository import applications as applications_repository
 
 ASYMMETRIC = frozenset({"EC", "RSA"})
 
@@ -37,6 +39,8 @@ def register_relying_party(
 ) -> OidcClient:
     """An administrator registers an RP: agency, redirect URIs (exact match), public keys, scopes."""
     agency = registry.get_by_code(session, agency_code)
+    if application_code:
+        _check_application(session, application_code, agency.code)
     _check_new(session, client_id)
     _check_redirects(redirect_uris)
     _check_jwks(jwks)
@@ -55,7 +59,7 @@ def register_relying_party(
         redirect_uris=redirect_uris,
         post_logout_redirect_uris=post_logout_redirect_uris or [],
         jwks=jwks,
-        sector_identifier=sector_identifier or urlsplit(redirect_uris[0]).netloc,
+        sector_identifier=sector_identifier or default_sector(redirect_uris[0]),
         allowed_scopes=" ".join(sorted(set(scopes))),
         purpose=purpose,
         require_par=require_par,
@@ -70,6 +74,27 @@ def register_relying_party(
         data={"kind": "relying_party", "agency": agency.code},
     )
     return row
+
+
+def default_sector(redirect_uri: str) -> str:
+    """OIDC Core §8.1: the sector of the pairwise ``sub`` is the redirect URI's host (no port). Stored per
+    client at registration, so clients registered before this rule keep their sector (and their subs)."""
+    return urlsplit(redirect_uri).hostname or ""
+
+
+def _check_application(session: Session, code: str, agency_code: str) -> None:
+    """An RP is a registry application: the code must exist and belong to the agency registering it."""
+    application = applications_repository.get(session, code)
+    agency = agencies_repository.get_by_code(session, agency_code)
+    if application is None:
+        raise ValidationFailed(
+            "Unknown application.", errors=[FieldError("application", f"{code!r} is not in the registry")]
+        )
+    if agency is None or application.owner_agency_id != agency.id:
+        raise ValidationFailed(
+            "The application belongs to another agency.",
+            errors=[FieldError("application", f"{code!r} is not an application of {agency_code}")],
+        )
 
 
 def register_machine_client(

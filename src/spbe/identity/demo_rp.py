@@ -67,12 +67,15 @@ def home(request: Request) -> HTMLResponse:
     found = _sessions.get(cookie)
     if found is None:
         return render(request, "identity/demo_rp.html", {"claims": None, "signed_out": bool(cookie)})
-    return render(request, "identity/demo_rp.html", {**found.view(), "logout_url": _logout_url(request)})
+    return render(
+        request, "identity/demo_rp.html", {**found.view(), "logout_url": _logout_url(request, found.raw_id_token)}
+    )
 
 
-def _logout_url(request: Request) -> str:
+def _logout_url(request: Request, id_token: str) -> str:
+    """RP-initiated logout with the ID token as hint: the provider signs out without asking again."""
     base = _base(request)
-    query = {"client_id": DEMO_RP_ID, "post_logout_redirect_uri": f"{base}/demo-rp/"}
+    query = {"client_id": DEMO_RP_ID, "post_logout_redirect_uri": f"{base}/demo-rp/", "id_token_hint": id_token}
     return str(httpx.URL(f"{base}/oidc/logout", params=query))
 
 
@@ -141,7 +144,7 @@ def callback(request: Request) -> Response:
         id_token = _check_id_token(tokens["id_token"], keyset, base, saved["nonce"])
     except (JoseError, ValueError) as error:
         return render(request, "identity/demo_rp.html", {"error": f"ID token rejected: {error}"}, status_code=502)
-    value = _sessions.start(DemoSession(info, id_token))
+    value = _sessions.start(DemoSession(info, id_token, tokens["id_token"]))
     response = render(request, "identity/demo_rp.html", {"claims": info, "id_token": id_token})
     response.set_cookie(SESSION_COOKIE, value, httponly=True, samesite="lax", path="/demo-rp")
     return response

@@ -27,6 +27,7 @@ class LogoutTokenError(ValueError):
 class DemoSession:
     claims: dict[str, Any]
     id_token: dict[str, Any]
+    raw_id_token: str = ""  # sent back as id_token_hint at logout
 
     def view(self) -> dict[str, Any]:
         return {"claims": self.claims, "id_token": self.id_token}

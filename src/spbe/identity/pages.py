@@ -20,7 +20,18 @@ from spbe.core.errors import SpbeError
 from spbe.core.i18n import N_
 from spbe.core.security import public
 from spbe.core.templating import render
-from spbe.identity import accounts, admin, backchannel, mock, passkeys, release, repository, secrets, sessions
+from spbe.identity import (
+    accounts,
+    admin,
+    backchannel,
+    mock,
+    passkeys,
+    recovery,
+    release,
+    repository,
+    secrets,
+    sessions,
+)
 from spbe.identity.accounts import LoginFailed
 from spbe.identity.models import LoginSession
 from spbe.identity.oidc import claims as claim_rules
@@ -30,6 +41,7 @@ from spbe.identity.oidc.flow import Pending
 
 router = APIRouter(include_in_schema=False)
 router.include_router(admin.router)
+router.include_router(recovery.router)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 Text = Annotated[str, Form()]
 OptionalText = Annotated[str, Form()]
@@ -62,8 +74,16 @@ def continue_authorization(
     row = row or sessions.current(session, request.cookies.get(sessions.COOKIE))
     user = sessions.end_user(session, row) if row is not None else None
     item = _as_asked_of(item, user)
-    if user is None or "login" in item.prompt or not claim_rules.acr_satisfies(user.acr, item.acr_values):
+    if user is None:
         return _redirect(_with_auth("/ikd/login", item.handle))
+    fresh = _signed_in_since_parked(user, item)
+    if "login" in item.prompt and not fresh:
+        return _redirect(_with_auth("/ikd/login", item.handle))
+    if not claim_rules.acr_satisfies(user.acr, item.acr_values):
+        step_up = _step_up(session, user, item, fresh)
+        if step_up is not None:
+            return step_up
+        # a fresh sign-in that still falls short: finish() answers unmet_authentication_requirements
     names = claim_rules.consent_claims(item.scope, item.claims_request)
     needs_consent = user.subject.kind == "resident" and (
         "consent" in item.prompt
@@ -73,6 +93,28 @@ def continue_authorization(
         return _redirect(_with_auth("/ikd/consent", item.handle))
     with context.using(session):
         return flow.finish(session, _provider(request), item, user, str(request.url)).to_starlette()
+
+
+def _signed_in_since_parked(user: EndUser, item: Pending) -> bool:
+    """Whether the person signed in after the request was parked (``prompt=login`` is then met)."""
+    if item.parked_at is None:
+        return False
+    auth_time, parked_at = user.auth_time, item.parked_at
+    if (auth_time.tzinfo is None) != (parked_at.tzinfo is None):
+        auth_time, parked_at = auth_time.replace(tzinfo=None), parked_at.replace(tzinfo=None)
+    return auth_time >= parked_at
+
+
+def _step_up(session: Session, user: EndUser, item: Pending, fresh: bool) -> Response | None:
+    """Where to go when the session's ``acr`` falls short of ``acr_values``: a new sign-in (session older
+    than the request), the passkey step (asked for and the account has one), or None — the RP then gets
+    ``unmet_authentication_requirements`` instead of an endless sign-in loop."""
+    if not fresh:
+        return _redirect(_with_auth("/ikd/login", item.handle))
+    wants_passkey = claim_rules.ACR_PASSKEY in item.acr_values and "hwk" not in user.amr
+    if wants_passkey and user.subject.kind == "resident" and passkeys.of_account(session, user.subject.id):
+        return _redirect(_with_auth("/ikd/login/passkey", item.handle))
+    return None
 
 
 def _as_asked_of(item: Pending, user: EndUser | None) -> Pending:
@@ -375,7 +417,8 @@ def secrets_mask(nik: str) -> str:
 
 
 @router.post("/ikd/account/consents/{client_id}/revoke", dependencies=[public])
-def revoke_consent(request: Request, session: DbSession, client_id: str) -> Response:
+def revoke_consent(request: Request, session: DbSession, client_id: str, csrf_token: OptionalText = "") -> Response:
+    csrf.verify(request, csrf_token)
     signed_in = _resident_session(request, session)
     if signed_in is None:
         return _redirect("/ikd/login")
@@ -387,8 +430,9 @@ def revoke_consent(request: Request, session: DbSession, client_id: str) -> Resp
 
 
 @router.post("/ikd/logout", dependencies=[public])
-def sign_out(request: Request, session: DbSession) -> Response:
+def sign_out(request: Request, session: DbSession, csrf_token: OptionalText = "") -> Response:
     """Ends this browser's session; its RPs hear of it by back-channel logout after the response."""
+    csrf.verify(request, csrf_token)
     row = sessions.current(session, request.cookies.get(sessions.COOKIE))
     task = backchannel.end_session(request, session, row)
     response = _redirect("/ikd/login")

@@ -47,13 +47,14 @@ def grant_consent(session: Session, account_id: int, client_id: str, names: list
 
 
 def revoke_consent(session: Session, account_id: int, client_id: str) -> None:
-    """Withdraw a consent: the RP's refresh tokens stop working too."""
+    """Withdraw a consent: the RP's refresh and access tokens stop working too."""
     consent = repository.consent(session, account_id, client_id)
     if consent is None or consent.revoked_at is not None:
         raise NotFound("There is no active consent for this service.")
     now = utcnow()
     consent.revoked_at = now
     repository.revoke_refresh_of(session, account_id, client_id, now)
+    repository.revoke_access_of_client(session, account_id, client_id, now)
     account = repository.account(session, account_id)
     actor = account.public_id if account else str(account_id)
     audit.append(

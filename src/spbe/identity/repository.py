@@ -10,6 +10,7 @@ from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from spbe.core import tokens as core_tokens
 from spbe.identity.models import (
     Account,
     AuthorizationCode,
@@ -148,8 +149,16 @@ def revoke_refresh_of(session: Session, account_id: int, client_id: str, now: dt
 
 
 def revoke_access_token(session: Session, jti: str, expires_at: dt.datetime) -> None:
+    """A machine access token (not otherwise stored): identity's list, and core's every verifier reads."""
     if session.get(RevokedAccessToken, jti) is None:
         add(session, RevokedAccessToken(jti=jti, expires_at=expires_at))
+    core_tokens.revoke(session, jti, expires_at)
+
+
+def revoke_issued(session: Session, row: IssuedAccessToken, now: dt.datetime) -> None:
+    """A person's access token: userinfo stops at once, platform APIs within a few seconds."""
+    row.revoked_at = now
+    core_tokens.revoke(session, row.jti, row.expires_at)
 
 
 def access_token_revoked(session: Session, jti: str) -> bool:
@@ -218,11 +227,38 @@ def issued_access_token(session: Session, jti: str) -> IssuedAccessToken | None:
 
 
 def revoke_access_of_family(session: Session, family: str, now: dt.datetime) -> None:
-    session.execute(
-        update(IssuedAccessToken)
-        .where(IssuedAccessToken.refresh_family == family, IssuedAccessToken.revoked_at.is_(None))
-        .values(revoked_at=now)
+    query = select(IssuedAccessToken).where(
+        IssuedAccessToken.refresh_family == family,
+        IssuedAccessToken.revoked_at.is_(None),
+        IssuedAccessToken.expires_at > now,
     )
+    for row in session.scalars(query):
+        revoke_issued(session, row, now)
+
+
+def revoke_access_of_client(session: Session, account_id: int, client_id: str, now: dt.datetime) -> None:
+    """Consent withdrawn: the RP's unexpired access tokens for this resident stop working."""
+    query = select(IssuedAccessToken).where(
+        IssuedAccessToken.subject_kind == "resident",
+        IssuedAccessToken.subject_id == account_id,
+        IssuedAccessToken.client_id == client_id,
+        IssuedAccessToken.revoked_at.is_(None),
+        IssuedAccessToken.expires_at > now,
+    )
+    for row in session.scalars(query):
+        revoke_issued(session, row, now)
+
+
+def revoke_access_of_session(session: Session, login_session_id: int, now: dt.datetime) -> None:
+    """Logout: the access tokens issued from codes of this sign-in session stop working."""
+    query = (
+        select(RefreshToken.family)
+        .join(AuthorizationCode, AuthorizationCode.id == RefreshToken.code_id)
+        .where(AuthorizationCode.session_id == login_session_id)
+        .distinct()
+    )
+    for family in list(session.scalars(query)):
+        revoke_access_of_family(session, family, now)
 
 
 def revoke_family_of_code(session: Session, code_id: int, now: dt.datetime) -> None:

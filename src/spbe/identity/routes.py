@@ -7,13 +7,13 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy.orm import Session
 
 from spbe.core.deps import SAFE_METHODS, DbSession
 from spbe.core.security import public
 from spbe.core.templating import render
-from spbe.identity import backchannel, demo_rp, pages, sessions
+from spbe.identity import demo_rp, logout, pages
 from spbe.identity.oidc import context, endpoints, fastpath, flow
 from spbe.identity.oidc.http import NO_STORE, ProtocolRequest, ProtocolResponse, protocol_error
 from spbe.identity.oidc.server import Provider
@@ -125,24 +125,6 @@ def _front_channel_error(request: Request, error: flow.FrontChannelError) -> HTM
     return render(request, "identity/protocol_error.html", context_data, status_code=400)
 
 
-@router.get("/oidc/logout", dependencies=[public], summary="RP-initiated logout")
-def logout(request: Request, session: DbSession) -> Response:
-    """Ends the provider session; redirects only to a registered ``post_logout_redirect_uri``."""
-    row = sessions.current(session, request.cookies.get(sessions.COOKIE))
-    task = backchannel.end_session(request, session, row)  # back-channel logout to the session's RPs
-    target = pages.logout_target(
-        session,
-        request.query_params.get("client_id"),
-        request.query_params.get("post_logout_redirect_uri"),
-        request.query_params.get("state"),
-    )
-    response: Response = (
-        RedirectResponse(target, status_code=303) if target else render(request, "identity/logged_out.html")
-    )
-    response.delete_cookie(sessions.COOKIE, path="/")
-    response.background = task
-    return response
-
-
+router.include_router(logout.router)
 router.include_router(pages.router)
 router.include_router(demo_rp.router)

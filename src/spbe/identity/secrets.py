@@ -50,6 +50,12 @@ def _dummy_hash() -> str:
     return _hasher.hash(secrets.token_urlsafe(16))
 
 
+def session_sid(sid_digest: str, sector: str) -> str:
+    """The ``sid`` an RP sees for a sign-in session: random (derived from the session cookie's digest, never
+    the sequential database id), stable for the session, and different per pairwise sector."""
+    return digest(f"sid|{sector}|{sid_digest}")[:32]
+
+
 def digest(value: str) -> str:
     """SHA-256 hex digest for looking up high-entropy secrets (codes, tokens, session ids)."""
     return hashlib.sha256(value.encode()).hexdigest()

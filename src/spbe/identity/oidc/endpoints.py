@@ -10,8 +10,11 @@ from spbe.core.keys import service as keys
 from spbe.core.keys.schemas import Purpose
 from spbe.identity import repository
 from spbe.identity.oidc import claims as claim_rules
-from spbe.identity.oidc import context
+from spbe.identity.oidc import context, issuing
 from spbe.identity.oidc.server import PATHS, Provider
+from spbe.identity.settings import identity_settings
+
+ACR_MOCK = "urn:ikd:acr:mock"  # = sessions.ACR_MOCK; advertised only in mock mode
 
 
 def discovery(issuer: str) -> dict[str, Any]:
@@ -31,7 +34,6 @@ def discovery(issuer: str) -> dict[str, Any]:
         "authorization_response_iss_parameter_supported": True,
         "subject_types_supported": ["pairwise"],
         "id_token_signing_alg_values_supported": ["ES256"],
-        "userinfo_signing_alg_values_supported": [],
         "scopes_supported": list(claim_rules.SUPPORTED_SCOPES),
         "claims_supported": [
             "sub",
@@ -46,7 +48,7 @@ def discovery(issuer: str) -> dict[str, Any]:
         "claims_parameter_supported": True,
         "request_parameter_supported": False,
         "request_uri_parameter_supported": True,
-        "acr_values_supported": list(claim_rules.ACR_ORDER[:2]),
+        "acr_values_supported": [*claim_rules.ACR_ORDER, *([ACR_MOCK] if identity_settings().mock_mode else [])],
         "ui_locales_supported": ["id", "en"],
         "frontchannel_logout_supported": False,
         "backchannel_logout_supported": True,
@@ -67,6 +69,9 @@ def userinfo(session: Session, provider: Provider, token: str) -> dict[str, Any]
     claims = provider.decode_access_token(token)
     row = repository.issued_access_token(session, str(claims.get("jti"))) if claims else None
     if claims is None or row is None or row.revoked_at is not None:
+        raise InvalidToken()
+    audience = claims.get("aud")
+    if issuing.userinfo_url(provider.issuer) not in (audience if isinstance(audience, list) else [audience]):
         raise InvalidToken()
     if row.subject_kind == "staff":
         staff = repository.staff(session, row.subject_id)

@@ -37,6 +37,7 @@ class Pending:
     handle: str
     client: Client
     params: dict[str, str]
+    parked_at: dt.datetime | None = None  # when the request was parked (a sign-in after it is fresh)
 
     @property
     def scope(self) -> str:
@@ -142,14 +143,14 @@ def begin(session: Session, provider: Provider, request: ProtocolRequest) -> Pen
         if not error.redirect_uri:
             raise FrontChannelError(error.error, error.get_error_description() or error.error) from None
         return _error_response(provider, checked, error)
-    handle = secrets.new_token()
+    handle, now = secrets.new_token(), utcnow()
     repository.add(
         session,
         PendingAuthorization(
-            handle=handle, client_id=client.get_client_id(), params=params, expires_at=utcnow() + PENDING_TTL
+            handle=handle, client_id=client.get_client_id(), params=params, expires_at=now + PENDING_TTL
         ),
     )
-    return Pending(handle, client, params)
+    return Pending(handle, client, params, now)
 
 
 def _error_response(provider: Provider, request: ProtocolRequest, error: OAuth2Error) -> ProtocolResponse:
@@ -180,7 +181,7 @@ def pending(session: Session, provider: Provider, handle: str) -> Pending:
     client = provider.query_client(row.client_id)
     if client is None:
         raise FrontChannelError("invalid_client", "Unknown client.")
-    return Pending(handle, client, dict(row.params))
+    return Pending(handle, client, dict(row.params), row.expires_at - PENDING_TTL)
 
 
 @_in_context

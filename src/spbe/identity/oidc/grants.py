@@ -16,7 +16,7 @@ from authlib.oidc.core.grants.util import create_half_hash
 from spbe.core.audit import service as audit
 from spbe.core.db import utcnow
 from spbe.identity import accounts, repository, secrets
-from spbe.identity.models import AuthorizationCode
+from spbe.identity.models import AuthorizationCode, LoginSession
 from spbe.identity.oidc import claims as claim_rules
 from spbe.identity.oidc import context, issuing
 from spbe.identity.oidc.adapters import CLIENT_AUTH_METHOD, Client, CodeRecord, EndUser, RefreshRecord
@@ -121,8 +121,9 @@ class IdToken(OpenIDCode):  # type: ignore[misc]
         }
         if code.row.nonce:
             claims["nonce"] = code.row.nonce
-        if user.session_id is not None:
-            claims["sid"] = str(user.session_id)
+        login = context.current().get(LoginSession, user.session_id) if user.session_id is not None else None
+        if login is not None:
+            claims["sid"] = secrets.session_sid(login.sid_digest, client.row.sector_identifier)
         claims.update(_person_claims(user, token["scope"], code.row.claims, "id_token", client))
         return issuing.sign(context.current, claims, "JWT", self.signers)
 

@@ -14,6 +14,7 @@ from typing import Any
 from joserfc import jwt
 from sqlalchemy.orm import Session
 
+from spbe.core.config import get_settings
 from spbe.core.keys import service as keys
 from spbe.core.keys.schemas import Purpose
 from spbe.identity import secrets
@@ -64,6 +65,19 @@ def subject_identifier(subject: Subject, client: Client) -> str:
     return f"staff:{subject.local_id}"
 
 
+def userinfo_url(issuer: str) -> str:
+    return issuer + "/oidc/userinfo"
+
+
+def access_token_audience(issuer: str, client: Client) -> str | list[str]:
+    """Who may accept the token. An ordinary RP's token is for userinfo only; the platform's own web client
+    and machine clients also get the platform API audience (the issuer), which ``spbe.core.tokens`` requires
+    — so an RP cannot replay a resident's token against the platform's APIs."""
+    if client.row.kind == "machine" or client.get_client_id() == get_settings().web_client_id:
+        return [issuer, userinfo_url(issuer)]
+    return userinfo_url(issuer)
+
+
 def access_token_claims(
     issuer: str, client: Client, subject: Subject | None, scope: str, ttl: int, extra: dict[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -71,7 +85,7 @@ def access_token_claims(
     now = int(time.time())
     claims: dict[str, Any] = {
         "iss": issuer,
-        "aud": issuer,
+        "aud": access_token_audience(issuer, client),
         "client_id": client.get_client_id(),
         "scope": scope,
         "iat": now,

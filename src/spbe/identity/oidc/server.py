@@ -244,7 +244,7 @@ class Revocation(_OwnTokens, RevocationEndpoint):  # type: ignore[misc]
             repository.revoke_family(session, token.row.family, now)
             repository.revoke_access_of_family(session, token.row.family, now)
         elif token.row is not None:
-            token.row.revoked_at = now
+            repository.revoke_issued(session, token.row, now)
         else:
             expires = dt.datetime.fromtimestamp(int(token.claims["exp"]), dt.UTC)
             repository.revoke_access_token(session, str(token.claims["jti"]), expires)
