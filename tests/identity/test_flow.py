@@ -117,7 +117,10 @@ def test_consent_is_remembered_and_revocable(client: TestClient, rp: TestRp, res
         ).status_code
         == 303
     )
-    assert "identity.consent.revoked" in client.get("/ikd/account").text
+    page = client.get("/ikd/account").text
+    assert "Persetujuan dicabut" in page  # "Consent withdrawn" (the pages default to Indonesian)
+    assert "identity.consent.revoked" not in page  # human labels, not audit action names
+    assert "register_matched" not in page
 
 
 def test_machine_token_passes_the_core_token_check(client: TestClient, machine: TestRp) -> None:

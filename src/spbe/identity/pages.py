@@ -347,6 +347,8 @@ def account_page(request: Request, session: DbSession) -> Response:
         "client_names": names,
         "uses": release.data_uses(session, account.public_id),
         "labels": claim_rules.CLAIM_LABELS,
+        "level_labels": LEVEL_LABELS,
+        "action_labels": ACTION_LABELS,
         "sessions": _session_rows(session, signed_in),
         "passkeys": passkeys.of_account(session, account.id),
         "csrf_token": token,
@@ -408,6 +410,18 @@ def passkey_remove(request: Request, session: DbSession, passkey_id: int, csrf_t
     except SpbeError as error:
         return _message(request, error.detail, error.status_code)
     return _redirect("/ikd/account")
+
+
+LEVEL_LABELS = {
+    "self_asserted": N_("Self-declared"),
+    "register_matched": N_("Matched against the population register"),
+    "in_person_verified": N_("Verified in person at a counter"),
+}
+ACTION_LABELS = {
+    "identity.consent.granted": N_("Consent given"),
+    "identity.consent.revoked": N_("Consent withdrawn"),
+    "identity.claims.released": N_("Data shared"),
+}
 
 
 def secrets_mask(nik: str) -> str:
