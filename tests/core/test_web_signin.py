@@ -172,7 +172,11 @@ def test_sign_out_forgets_the_session_and_ends_it_at_the_provider(browser: TestC
     assert out.status_code == 303
     assert "/oidc/logout" in out.headers["location"]
     assert "client_id=spbe-web" in out.headers["location"]
+    assert "id_token_hint=" in out.headers["location"]
     assert not browser.cookies.get(cookies.SESSION)
+    ended = browser.get(local(out.headers["location"]), follow_redirects=False)
+    assert ended.status_code == 303  # the provider signs out at once (no confirmation page) and comes home
+    assert ended.headers["location"] == "http://127.0.0.1:8000/"
     api = browser.get("/api/v1/evaluation/assessments/KOTA-32.73/2024")
     assert api.status_code == 401
 

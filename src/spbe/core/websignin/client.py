@@ -49,6 +49,7 @@ class Tokens:
     access_token: str
     refresh_token: str | None
     name: str | None
+    id_token: str | None = None
 
 
 def issuer_of(settings: Settings) -> str:
@@ -164,7 +165,7 @@ class SigninClient:
             keyset = KeySet.import_key_set(http.get(meta["jwks_uri"]).json())
             id_claims = self._check_id_token(tokens.get("id_token", ""), keyset, pending.nonce)
             name = id_claims.get("name") or self._userinfo_name(http, meta, tokens["access_token"])
-        return Tokens(tokens["access_token"], tokens.get("refresh_token"), name)
+        return Tokens(tokens["access_token"], tokens.get("refresh_token"), name, tokens["id_token"])
 
     def refresh(self, refresh_token: str) -> Tokens:
         with self._http() as http:
@@ -172,8 +173,9 @@ class SigninClient:
             tokens = self._token_request(http, meta, {"grant_type": "refresh_token", "refresh_token": refresh_token})
         return Tokens(tokens["access_token"], tokens.get("refresh_token"), None)
 
-    def end_session_url(self) -> str | None:
-        """Where to send the browser so the provider ends its session too (RP-initiated logout)."""
+    def end_session_url(self, id_token_hint: str | None = None) -> str | None:
+        """Where to send the browser so the provider ends its session too (RP-initiated logout; with the
+        ID token as hint the provider signs out at once instead of asking for confirmation)."""
         try:
             with self._http() as http:
                 endpoint = self.metadata(http).get("end_session_endpoint")
@@ -182,6 +184,8 @@ class SigninClient:
         if not endpoint:
             return None
         params = {"client_id": self.client_id, "post_logout_redirect_uri": self.settings.public_url.rstrip("/") + "/"}
+        if id_token_hint:
+            params["id_token_hint"] = id_token_hint
         return str(httpx.URL(endpoint, params=params))
 
     def _token_request(self, http: httpx.Client, meta: dict[str, Any], grant: dict[str, str]) -> dict[str, Any]:

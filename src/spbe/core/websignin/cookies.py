@@ -18,6 +18,7 @@ from spbe.core.keys.service import platform_secret
 SESSION = "spbe_session"
 REFRESH = "spbe_session_refresh"
 NAME = "spbe_session_name"
+ID_TOKEN = "spbe_session_idt"  # noqa: S105  (a cookie name; holds the ID token only as id_token_hint)
 PENDING = "spbe_signin"
 PENDING_PATH = "/masuk"
 REFRESH_MAX_AGE = 8 * 3600
@@ -65,7 +66,14 @@ def set_session(
         response.set_cookie(NAME, quote(name[:80]), max_age=REFRESH_MAX_AGE, **options)  # type: ignore[arg-type]
 
 
+def set_id_token(response: Response, secure: bool, id_token: str) -> None:
+    response.set_cookie(
+        ID_TOKEN, id_token, max_age=REFRESH_MAX_AGE, httponly=True, samesite="lax", secure=secure, path="/keluar"
+    )
+
+
 def clear_session(response: Response) -> None:
+    response.delete_cookie(ID_TOKEN, path="/keluar")
     for name in (SESSION, REFRESH, NAME):
         response.delete_cookie(name, path="/")
 

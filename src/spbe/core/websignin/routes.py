@@ -44,6 +44,8 @@ def sign_in_callback(request: Request) -> Response:
         raise SigninFailed(f"The access token from the provider is not accepted here: {error.detail}") from error
     response = RedirectResponse(pending.next, status_code=303)
     cookies.set_session(response, cookies.is_secure(request), tokens.access_token, tokens.refresh_token, tokens.name)
+    if tokens.id_token:
+        cookies.set_id_token(response, cookies.is_secure(request), tokens.id_token)
     response.delete_cookie(cookies.PENDING, path=cookies.PENDING_PATH)
     return response
 
@@ -51,7 +53,8 @@ def sign_in_callback(request: Request) -> Response:
 @router.get("/keluar", dependencies=[public])
 def sign_out(request: Request) -> Response:
     """Forget the session here and end it at the provider too (which asks nothing and comes back home)."""
-    target = signin_client(request).end_session_url() or "/"
+    hint = request.cookies.get(cookies.ID_TOKEN)
+    target = signin_client(request).end_session_url(hint) or "/"
     response = RedirectResponse(target, status_code=303)
     cookies.clear_session(response)
     return response
