@@ -183,7 +183,13 @@ async def _one_login(http: aiohttp.ClientSession, base: str, key: ECKey, person:
 
 
 def _start_server(data_dir: Path, port: int, workers: int, base: str) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "SPBE_DATA_DIR": str(data_dir), "SPBE_PUBLIC_URL": base, "SPBE_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "SPBE_DATA_DIR": str(data_dir),
+        "SPBE_PUBLIC_URL": base,
+        "SPBE_LOG_LEVEL": "WARNING",
+        "SPBE_IDENTITY_LOGIN_THROTTLE_LIMIT": "0",
+    }  # every simulated resident comes from 127.0.0.1
     binary = Path(sys.executable).parent
     command = [str(binary / "spbe"), "serve", "--port", str(port), "--workers", str(workers)]
     log = (Path(tempfile.gettempdir()) / "spbe-bench-identity-server.log").open("wb")

@@ -31,6 +31,7 @@ from spbe.identity import (
     repository,
     secrets,
     sessions,
+    throttle,
 )
 from spbe.identity.accounts import LoginFailed
 from spbe.identity.models import LoginSession
@@ -169,6 +170,8 @@ def login_submit(
     request: Request, session: DbSession, identifier: Text, password: Text, auth: OptionalText = ""
 ) -> Response:
     """First factor. A failure is recorded (audit, lockout counter) and the form shown again."""
+    if (refused := throttle.check(request, session, "login")) is not None:
+        return refused
     try:
         first = accounts.password_login(session, identifier, password)
     except LoginFailed as error:
@@ -242,6 +245,8 @@ def passkey_login_options(request: Request, session: DbSession) -> Response:
 @router.post("/ikd/login/passkey", dependencies=[public])
 def passkey_login_submit(request: Request, session: DbSession, credential: Text, auth: OptionalText = "") -> Response:
     """The second factor by passkey: ``amr`` gains ``hwk`` (``acr`` urn:ikd:acr:passkey)."""
+    if (refused := throttle.check(request, session, "login.passkey")) is not None:
+        return refused
     pending = _pending_account(request, session)
     if pending is None:
         return _redirect(_with_auth("/ikd/login", auth))
@@ -257,6 +262,8 @@ def passkey_login_submit(request: Request, session: DbSession, credential: Text,
 
 @router.post("/ikd/login/otp", dependencies=[public])
 def otp_submit(request: Request, session: DbSession, code: Text, auth: OptionalText = "") -> Response:
+    if (refused := throttle.check(request, session, "login.otp")) is not None:
+        return refused
     row = sessions.current(session, request.cookies.get(sessions.COOKIE))
     subject = sessions.pending_subject(session, row) if row is not None else None
     if row is None or subject is None:
@@ -281,10 +288,11 @@ def consent_page(request: Request, session: DbSession, auth: str = "") -> Respon
         return state
     item, _ = state
     names = claim_rules.consent_claims(item.scope, item.claims_request)
+    essential = release.essential_claims(item.claims_request, names)
     context_data = {
         "auth": auth,
         "client": item.client.row,
-        "claims": [(name, claim_rules.CLAIM_LABELS[name]) for name in names],
+        "claims": [(name, claim_rules.CLAIM_LABELS[name], name in essential) for name in names],
     }
     return render(request, "identity/consent.html", context_data)
 
@@ -301,7 +309,17 @@ def _consent_state(request: Request, session: Session, auth: str) -> tuple[Pendi
 
 
 @router.post("/ikd/consent", dependencies=[public])
-def consent_submit(request: Request, session: DbSession, decision: Text, auth: OptionalText = "") -> Response:
+def consent_submit(
+    request: Request,
+    session: DbSession,
+    decision: Text,
+    auth: OptionalText = "",
+    claims: Annotated[list[str] | None, Form()] = None,
+    claims_chosen: OptionalText = "",
+) -> Response:
+    """Allow (the ticked claims plus the essential ones) or deny the whole request.
+
+    ``claims_chosen`` marks a form with the per-claim boxes; without it every asked claim is granted."""
     state = _consent_state(request, session, auth)
     if isinstance(state, Response):
         return state
@@ -310,9 +328,11 @@ def consent_submit(request: Request, session: DbSession, decision: Text, auth: O
     with context.using(session):
         if decision != "allow":
             return flow.deny(session, _provider(request), item, str(request.url)).to_starlette()
-        names = claim_rules.consent_claims(item.scope, item.claims_request)
+        asked = claim_rules.consent_claims(item.scope, item.claims_request)
+        essential = release.essential_claims(item.claims_request, asked)
+        names = release.chosen_claims(asked, essential, (claims or []) if claims_chosen else None)
         purpose = item.client.row.purpose or item.client.row.name
-        release.grant_consent(session, user.subject.id, item.client.get_client_id(), names, purpose)
+        release.grant_consent(session, user.subject.id, item.client.get_client_id(), names, purpose, asked)
         return flow.finish(session, _provider(request), item, user, str(request.url)).to_starlette()
 
 

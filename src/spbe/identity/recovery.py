@@ -15,7 +15,7 @@ from spbe.core.errors import NotFound, SpbeError
 from spbe.core.i18n import N_
 from spbe.core.security import public
 from spbe.core.templating import render
-from spbe.identity import accounts, secrets
+from spbe.identity import accounts, secrets, throttle
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form()]
@@ -30,6 +30,8 @@ def recover_page(request: Request) -> HTMLResponse:
 def recover_submit(request: Request, session: DbSession, nik: Text, email: Text) -> Response:
     """A NIK and address that match no active account go on to the same code page (with an id no code
     will ever match), so the form does not tell who has an account."""
+    if (refused := throttle.check(request, session, "recover")) is not None:
+        return refused
     try:
         public_id = accounts.start_recovery(session, nik, email)
     except NotFound:
@@ -49,6 +51,8 @@ def recover_code_page(request: Request, account: str) -> HTMLResponse:
 def recover_code_submit(
     request: Request, session: DbSession, account: Text, code: Text, totp: Text, password: Text
 ) -> Response:
+    if (refused := throttle.check(request, session, "recover.code")) is not None:
+        return refused
     try:
         accounts.finish_recovery(session, account, code, totp, password)
     except SpbeError as error:

@@ -23,15 +23,45 @@ def consent_covers(session: Session, account_id: int, client_id: str, names: lis
     return consent is not None and consent.revoked_at is None and set(names) <= set(consent.claims)
 
 
-def grant_consent(session: Session, account_id: int, client_id: str, names: list[str], purpose: str) -> Consent:
-    """Store (or widen) the consent for ``names``, with its purpose; audited."""
+def essential_claims(claims_request: Mapping[str, Any] | None, asked: list[str]) -> list[str]:
+    """The asked claims the RP marked ``{"essential": true}`` in the ``claims`` parameter (OIDC Core 5.5).
+
+    They are shown as required for the service: the resident cannot untick them one by one, only deny the
+    whole request (``sub`` is always released and needs no consent line)."""
+    marked: set[str] = set()
+    for member in (claims_request or {}).values():
+        for name, rule in (member or {}).items():
+            if isinstance(rule, Mapping) and rule.get("essential") is True:
+                marked.add(name)
+    return [name for name in asked if name in marked]
+
+
+def chosen_claims(asked: list[str], essential: list[str], ticked: list[str] | None) -> list[str]:
+    """What the resident granted on the consent form: the ticked optional claims plus the essential ones.
+
+    ``ticked`` None (a form without the per-claim fields) grants every asked claim, as before; names that
+    were not asked (a tampered form) are ignored."""
+    if ticked is None:
+        return list(asked)
+    granted = set(ticked) | set(essential)
+    return [name for name in asked if name in granted]
+
+
+def grant_consent(
+    session: Session, account_id: int, client_id: str, names: list[str], purpose: str, asked: list[str] | None = None
+) -> Consent:
+    """Store the consent for ``names``, with its purpose; audited.
+
+    Claims in ``asked`` but not in ``names`` were declined this time and are dropped from an earlier
+    consent; claims outside ``asked`` keep their earlier decision (the consent only ever lists what was
+    granted)."""
     consent = repository.consent(session, account_id, client_id)
     if consent is None:
         consent = repository.add(
             session, Consent(account_id=account_id, client_id=client_id, claims=[], purpose=purpose)
         )
     kept = [] if consent.revoked_at is not None else list(consent.claims)
-    consent.claims = sorted(set(kept) | set(names))
+    consent.claims = sorted((set(kept) - set(asked or ())) | set(names))
     consent.purpose, consent.granted_at, consent.revoked_at = purpose, utcnow(), None
     account = repository.account(session, account_id)
     actor = account.public_id if account else str(account_id)

@@ -32,6 +32,8 @@ class IdentitySettings(BaseSettings):
     session_ttl: int = 3600
     max_failed_logins: int = 5
     lockout_seconds: int = 900
+    login_throttle_limit: int = 20  # per client address and window, per worker (0: off; see throttle.py)
+    login_throttle_window: int = 300
 
     @model_validator(mode="after")
     def _no_mock_in_production(self) -> IdentitySettings:
