@@ -56,7 +56,8 @@ def browser(client: TestClient, db_session: Session) -> TestClient:
     return client
 
 
-def sign_in(browser: TestClient, next_path: str = NEXT, username: str = "uji.bandung") -> Any:
+def provider_answer(browser: TestClient, next_path: str = "/", username: str = "uji.bandung") -> httpx.URL:
+    """Start at ``/masuk``, sign in at IKD, and return where the provider sends the browser back (not followed)."""
     start = browser.get(f"/masuk?next={next_path}", follow_redirects=False)
     assert start.status_code == 303, start.text
     authorize = browser.get(local(start.headers["location"]), follow_redirects=False)
@@ -65,7 +66,11 @@ def sign_in(browser: TestClient, next_path: str = NEXT, username: str = "uji.ban
         "/ikd/login", data={"identifier": username, "password": PASSWORD, "auth": auth}, follow_redirects=False
     )
     assert back.status_code in (302, 303), back.text
-    return browser.get(local(back.headers["location"]), follow_redirects=False)
+    return httpx.URL(back.headers["location"])
+
+
+def sign_in(browser: TestClient, next_path: str = NEXT, username: str = "uji.bandung") -> Any:
+    return browser.get(local(str(provider_answer(browser, next_path, username))), follow_redirects=False)
 
 
 def test_staff_signs_in_and_lands_where_they_were_going(browser: TestClient) -> None:
@@ -91,13 +96,7 @@ def test_a_page_that_needs_sign_in_sends_the_browser_to_ikd(client: TestClient) 
 
 
 def test_callback_with_another_state_opens_no_session(browser: TestClient) -> None:
-    start = browser.get("/masuk?next=/", follow_redirects=False)
-    authorize = browser.get(local(start.headers["location"]), follow_redirects=False)
-    auth = dict(httpx.URL(authorize.headers["location"]).params)["auth"]
-    back = browser.post(
-        "/ikd/login", data={"identifier": "uji.bandung", "password": PASSWORD, "auth": auth}, follow_redirects=False
-    )
-    forged = httpx.URL(back.headers["location"]).copy_set_param("state", "forged")
+    forged = provider_answer(browser).copy_set_param("state", "forged")
     answer = browser.get(local(str(forged)), follow_redirects=False)
     assert answer.status_code == 400
     assert "state mismatch" in answer.text
@@ -105,13 +104,7 @@ def test_callback_with_another_state_opens_no_session(browser: TestClient) -> No
 
 
 def test_callback_naming_another_issuer_is_refused(browser: TestClient) -> None:
-    start = browser.get("/masuk?next=/", follow_redirects=False)
-    authorize = browser.get(local(start.headers["location"]), follow_redirects=False)
-    auth = dict(httpx.URL(authorize.headers["location"]).params)["auth"]
-    back = browser.post(
-        "/ikd/login", data={"identifier": "uji.bandung", "password": PASSWORD, "auth": auth}, follow_redirects=False
-    )
-    mixed_up = httpx.URL(back.headers["location"]).copy_set_param("iss", "https://evil.example")
+    mixed_up = provider_answer(browser).copy_set_param("iss", "https://evil.example")
     answer = browser.get(local(str(mixed_up)), follow_redirects=False)
     assert answer.status_code == 400
     assert "iss mismatch" in answer.text
