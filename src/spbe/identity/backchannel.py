@@ -21,7 +21,6 @@ from urllib.parse import urlsplit
 
 import httpx
 from fastapi import Request
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
@@ -31,7 +30,7 @@ from spbe.core.db import session_scope, utcnow
 from spbe.core.deps import get_db_session
 from spbe.core.errors import BadRequest
 from spbe.identity import repository, secrets, sessions
-from spbe.identity.models import AuthorizationCode, LoginSession, OidcClient
+from spbe.identity.models import LoginSession, OidcClient
 from spbe.identity.oidc import issuing
 from spbe.identity.oidc.adapters import Client
 
@@ -90,10 +89,8 @@ def set_logout_uri(session: Session, row: OidcClient, uri: str | None, actor: st
 
 def session_clients(session: Session, row: LoginSession) -> list[OidcClient]:
     """The active RPs that received a code in this login session."""
-    ids = session.scalars(
-        select(AuthorizationCode.client_id).where(AuthorizationCode.session_id == row.id).distinct()
-    ).all()
-    return [client for client in repository.clients(session, list(ids)) if client.active]
+    ids = repository.client_ids_of_session(session, row.id)
+    return [client for client in repository.clients(session, ids) if client.active]
 
 
 def prepare(session: Session, issuer: str, row: LoginSession) -> list[Delivery]:

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from webauthn import (
     base64url_to_bytes,
@@ -63,8 +62,7 @@ class RelyingParty:
 
 
 def of_account(session: Session, account_id: int) -> list[Passkey]:
-    query = select(Passkey).where(Passkey.account_id == account_id).order_by(Passkey.created_at, Passkey.id)
-    return list(session.scalars(query))
+    return repository.passkeys_of_account(session, account_id)
 
 
 def _descriptors(keys: list[Passkey]) -> list[PublicKeyCredentialDescriptor]:
@@ -131,7 +129,7 @@ def register(
         _audit(session, account, "identity.passkey.registration_failed", "failure", {"reason": str(error)[:200]})
         raise BadRequest(N_("The passkey could not be registered. Try again.")) from None
     credential_id = bytes_to_base64url(verified.credential_id)
-    if session.scalar(select(Passkey).where(Passkey.credential_id == credential_id)) is not None:
+    if repository.passkey_by_credential(session, credential_id) is not None:
         raise BadRequest(N_("This passkey is already registered."))
     key = Passkey(
         account_id=account.id,
@@ -210,7 +208,7 @@ def authenticate(session: Session, row: LoginSession, account: Account, rp: Rely
 
 def _key_of(session: Session, account: Account, data: dict[str, Any]) -> Passkey:
     credential_id = data.get("id")
-    key = session.scalar(select(Passkey).where(Passkey.credential_id == str(credential_id)))
+    key = repository.passkey_by_credential(session, str(credential_id))
     if key is None or key.account_id != account.id:
         raise NotFound("The passkey is not registered for this account.")
     return key

@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from spbe.core import tokens as core_tokens
+from spbe.core.db import utcnow
 from spbe.identity.models import (
     Account,
     AuthorizationCode,
@@ -19,6 +20,7 @@ from spbe.identity.models import (
     IssuedAccessToken,
     LoginSession,
     OidcClient,
+    Passkey,
     PendingAuthorization,
     RefreshToken,
     Resident,
@@ -267,3 +269,34 @@ def revoke_family_of_code(session: Session, code_id: int, now: dt.datetime) -> N
     for family in families:
         revoke_family(session, family, now)
         revoke_access_of_family(session, family, now)
+
+
+def client_ids_of_session(session: Session, session_id: int) -> list[str]:
+    """The clients that received a code in one login session."""
+    query = select(AuthorizationCode.client_id).where(AuthorizationCode.session_id == session_id).distinct()
+    return list(session.scalars(query))
+
+
+def passkeys_of_account(session: Session, account_id: int) -> list[Passkey]:
+    query = select(Passkey).where(Passkey.account_id == account_id).order_by(Passkey.created_at, Passkey.id)
+    return list(session.scalars(query))
+
+
+def passkey_by_credential(session: Session, credential_id: str) -> Passkey | None:
+    return session.scalar(select(Passkey).where(Passkey.credential_id == credential_id))
+
+
+def active_login_sessions(session: Session, subject_kind: str, subject_id: int) -> list[LoginSession]:
+    """Complete, unexpired, unrevoked sessions of one subject, newest first."""
+    query = (
+        select(LoginSession)
+        .where(
+            LoginSession.subject_kind == subject_kind,
+            LoginSession.subject_id == subject_id,
+            LoginSession.stage == "complete",
+            LoginSession.revoked_at.is_(None),
+            LoginSession.expires_at > utcnow(),
+        )
+        .order_by(LoginSession.auth_time.desc(), LoginSession.id.desc())
+    )
+    return list(session.scalars(query))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from spbe.core.db import utcnow
@@ -70,18 +69,7 @@ def end_user(session: Session, row: LoginSession) -> EndUser | None:
 
 def active_of(session: Session, subject: Subject) -> list[LoginSession]:
     """The subject's complete, unexpired, unrevoked sessions, newest first (for the account page)."""
-    query = (
-        select(LoginSession)
-        .where(
-            LoginSession.subject_kind == subject.kind,
-            LoginSession.subject_id == subject.id,
-            LoginSession.stage == "complete",
-            LoginSession.revoked_at.is_(None),
-            LoginSession.expires_at > utcnow(),
-        )
-        .order_by(LoginSession.auth_time.desc(), LoginSession.id.desc())
-    )
-    return list(session.scalars(query))
+    return repository.active_login_sessions(session, subject.kind, subject.id)
 
 
 def pending_subject(session: Session, row: LoginSession) -> Subject | None:
